@@ -1,0 +1,32 @@
+# Two commands a newcomer needs: `make demo` (the main job) and `make check` (every check and test).
+UV_VERSION := 0.13.8
+TOOLS := .tools
+UV := $(TOOLS)/bin/uv
+VENV := .venv
+RUN := $(UV) run --frozen --no-sync
+
+.PHONY: demo check test lint sync clean
+
+$(UV):
+	python3 -m venv $(TOOLS)
+	$(TOOLS)/bin/pip install --quiet --disable-pip-version-check uv==$(UV_VERSION)
+
+sync: $(UV)
+	UV_PYTHON_DOWNLOADS=never $(UV) sync --frozen
+
+demo: sync
+	$(RUN) ketapath demo
+
+lint: sync
+	$(RUN) ruff format --check src tests bench scripts
+	$(RUN) ruff check src tests bench scripts
+	$(RUN) mypy
+	$(RUN) lint-imports
+
+test: sync
+	$(RUN) pytest
+
+check: lint test
+
+clean:
+	rm -rf $(TOOLS) $(VENV)

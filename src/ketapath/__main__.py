@@ -1,0 +1,3 @@
+from ketapath.cli import main
+
+main()
