@@ -9,9 +9,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from enum import StrEnum
 
-from ketapath.core.citations import Citation
+from ketapath.core.citations import Citation, Confidence
 
-__all__ = ["Finding", "RuleSpec", "Severity"]
+__all__ = ["Finding", "RuleSet", "RuleSpec", "Severity"]
 
 
 class Severity(StrEnum):
@@ -38,9 +38,17 @@ class RuleSpec:
     rule_id: str
     version: str
     title: str
+    severity: str
+    confidence: Confidence
     sources: tuple[Citation, ...]
     configurable: bool = False
     description: str = ""
+
+    def __post_init__(self) -> None:
+        if self.confidence is Confidence.UNVERIFIED and not self.configurable:
+            raise ValueError(f"{self.rule_id}: an unverified [M] rule must be configurable")
+        if not self.sources:
+            raise ValueError(f"{self.rule_id}: every rule cites at least one source")
 
     def finding(self, severity: Severity, message: str, **details: object) -> Finding:
         """Build a finding produced by this rule."""
@@ -68,3 +76,19 @@ class Finding:
     def source_labels(self) -> list[str]:
         """Return the human labels of the sources, in order."""
         return [source.label() for source in self.sources]
+
+
+@dataclass(frozen=True, slots=True)
+class RuleSet:
+    """A named, versioned group of rules a clinic chooses between (e.g. ``us`` vs ``eu-au``).
+
+    ``area`` is the part of the core it belongs to (``instruments``, ``trd``, ``eligibility``,
+    ``dosing``, ``protocols``, ``outcomes``, ``monitoring``); docs/clinical/ has a page per set.
+    """
+
+    name: str
+    version: str
+    area: str
+    title: str
+    rules: tuple[RuleSpec, ...]
+    description: str = ""

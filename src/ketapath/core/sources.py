@@ -125,10 +125,10 @@ SINGH_2016 = Citation(
     "https://psychiatryonline.org/doi/abs/10.1176/appi.ajp.2016.16010037",
 )
 YALE_BP_SERIES = Citation(
-    "yale-bp-2019",
-    "Riva-Posse et al., blood pressure during IV ketamine infusions (Yale series)",
+    "yale-bp-2024",
+    "Yale retrospective series, 138 patients / 2,342 IV ketamine infusions (Gen Hosp Psychiatry 2024)",
     V,
-    "http://www.nature.com/articles/s41386-019-0365-0",
+    "https://litmetric.com/detail/38991311/",
 )
 EU_PEARL_2022 = Citation(
     "eu-pearl-2022",
@@ -156,10 +156,16 @@ PHQ_MANUAL = Citation(
     "https://news-medical.net/news/20100723/Pfizer-announces-unrestricted-access-to-patient-assessment-aids-for-mental-disorders.aspx",
 )
 SPITZER_GAD7 = Citation(
-    "spitzer-2006", "Spitzer et al. 2006, GAD-7 (Arch Intern Med 166:1092)", V
+    "spitzer-2006",
+    "Spitzer et al. 2006, GAD-7 (Arch Intern Med 166:1092)",
+    V,
+    "https://rdrr.io/cran/cliot/man/gad7_anxiety_screen.html",
 )
 SNAITH_MADRS = Citation(
-    "snaith-madrs", "Snaith et al. 1986, MADRS severity bands; Montgomery & Åsberg 1979", V
+    "snaith-madrs",
+    "Snaith et al., MADRS severity bands (measurement compendium); Montgomery & Åsberg 1979",
+    V,
+    "https://th4.ilovetranslation.com/J7JCavJZW9A=d",
 )
 IDS_QIDS = Citation(
     "ids-qids", "IDS/QIDS scoring and interpretation", V, "http://ids-qids.org/interpretation.html"
