@@ -1,0 +1,1 @@
+"""Persistence: SQLAlchemy 2 models, repositories (all SQL) and Alembic migrations."""

@@ -1,0 +1,59 @@
+"""Every table, imported so that ``Base.metadata`` is complete for Alembic and tests."""
+
+from ketapath.db.models._types import (
+    AlertKind,
+    AlertSeverity,
+    CourseStatus,
+    MeasurementSource,
+    Role,
+    Route,
+    SessionStatus,
+)
+from ketapath.db.models.alert import Alert
+from ketapath.db.models.assessment import Assessment, AssessmentOverride
+from ketapath.db.models.audit import AuditEntry
+from ketapath.db.models.clinic import Chair, Clinic, Site
+from ketapath.db.models.course import TreatmentCourse
+from ketapath.db.models.measurement import Measurement, MeasurementItem
+from ketapath.db.models.note import Note
+from ketapath.db.models.patient import (
+    AntidepressantTrial,
+    Condition,
+    Medication,
+    Patient,
+    PatientIdentifier,
+)
+from ketapath.db.models.session import AdverseEvent, Dose, TreatmentSession, VitalSign
+from ketapath.db.models.user import AuthToken, User
+
+__all__ = [
+    "AdverseEvent",
+    "Alert",
+    "AlertKind",
+    "AlertSeverity",
+    "AntidepressantTrial",
+    "Assessment",
+    "AssessmentOverride",
+    "AuditEntry",
+    "AuthToken",
+    "Chair",
+    "Clinic",
+    "Condition",
+    "CourseStatus",
+    "Dose",
+    "Measurement",
+    "MeasurementItem",
+    "MeasurementSource",
+    "Medication",
+    "Note",
+    "Patient",
+    "PatientIdentifier",
+    "Role",
+    "Route",
+    "SessionStatus",
+    "Site",
+    "TreatmentCourse",
+    "TreatmentSession",
+    "User",
+    "VitalSign",
+]
