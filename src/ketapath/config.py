@@ -16,7 +16,9 @@ class Settings(BaseSettings):
 
     model_config = SettingsConfigDict(env_prefix="KETAPATH_", extra="ignore")
 
-    data_dir: Path = Field(default=Path("ketapath-data"), description="SQLite file, backups, uploads")
+    data_dir: Path = Field(
+        default=Path("ketapath-data"), description="SQLite file, backups, uploads"
+    )
     database_url: str | None = Field(
         default=None, description="SQLAlchemy URL; default is SQLite in data_dir"
     )

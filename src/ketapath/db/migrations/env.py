@@ -5,7 +5,7 @@ from __future__ import annotations
 from alembic import context
 from sqlalchemy import Connection, engine_from_config, pool
 
-from ketapath.db import models  # noqa: F401  (fills Base.metadata)
+from ketapath.db import models
 from ketapath.db.base import Base
 
 config = context.config

@@ -1,0 +1,69 @@
+"""Turn service and core errors into JSON; bad input is 4xx with the field named, never 500."""
+
+from __future__ import annotations
+
+import logging
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from sqlalchemy.exc import IntegrityError
+
+from ketapath.core.errors import ClinicalError, RuleViolationError
+from ketapath.services.errors import ServiceError
+
+__all__ = ["install_error_handlers"]
+
+log = logging.getLogger("ketapath.api")
+
+
+def _field(loc: tuple[object, ...] | list[object]) -> str:
+    parts = [str(p) for p in loc if p not in ("body", "query", "path")]
+    return ".".join(parts) or "body"
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    """Register the handlers; every error body has ``detail`` and, where known, ``field``."""
+
+    @app.exception_handler(ServiceError)
+    async def service_error(_request: Request, error: ServiceError) -> JSONResponse:
+        body: dict[str, object] = {"detail": error.message}
+        if error.field:
+            body["field"] = error.field
+        headers = {"WWW-Authenticate": "Bearer"} if error.status_code == 401 else None
+        return JSONResponse(body, status_code=error.status_code, headers=headers)
+
+    @app.exception_handler(ClinicalError)
+    async def clinical_error(_request: Request, error: ClinicalError) -> JSONResponse:
+        body: dict[str, object] = {"detail": error.message}
+        if error.field:
+            body["field"] = error.field
+        if error.allowed:
+            body["allowed"] = error.allowed
+        if isinstance(error, RuleViolationError):
+            body["rule"] = error.rule_id
+        return JSONResponse(body, status_code=422)
+
+    @app.exception_handler(RequestValidationError)
+    async def validation_error(
+        _request: Request, error: RequestValidationError
+    ) -> JSONResponse:
+        errors = [
+            {
+                "field": _field(e.get("loc", ())),
+                "message": e.get("msg", "invalid"),
+                "type": e.get("type"),
+            }
+            for e in error.errors()
+        ]
+        summary = "; ".join(f"{e['field']}: {e['message']}" for e in errors)
+        return JSONResponse({"detail": summary, "errors": errors}, status_code=422)
+
+    @app.exception_handler(IntegrityError)
+    async def integrity_error(_request: Request, error: IntegrityError) -> JSONResponse:
+        # A database constraint caught what validation missed: a conflict, never a 500.
+        log.warning("integrity error: %s", type(error.orig).__name__)
+        return JSONResponse(
+            {"detail": "the change conflicts with a database constraint"},
+            status_code=409,
+        )

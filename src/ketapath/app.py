@@ -1,0 +1,52 @@
+"""create_app(): the ASGI application, its database, API, web UI and error handlers."""
+
+from __future__ import annotations
+
+from fastapi import FastAPI
+from fastapi.responses import JSONResponse
+from sqlalchemy import Engine, text
+
+from ketapath import __version__
+from ketapath.api.errors import install_error_handlers
+from ketapath.api.router import api_router
+from ketapath.config import Settings, get_settings
+from ketapath.db.engine import make_engine, make_session_factory
+
+__all__ = ["create_app"]
+
+
+def create_app(
+    settings: Settings | None = None, *, engine: Engine | None = None
+) -> FastAPI:
+    """Build the app. Migrations are applied by `ketapath serve` / `db upgrade`, not here."""
+    settings = settings or get_settings()
+    engine = engine or make_engine(settings.resolved_database_url())
+    app = FastAPI(
+        title="ketapath",
+        version=__version__,
+        summary="Ketamine and esketamine treatment of TRD: screening to maintenance.",
+        openapi_url="/openapi.json",
+        docs_url="/api/docs",
+        redoc_url=None,
+    )
+    app.state.settings = settings
+    app.state.engine = engine
+    app.state.session_factory = make_session_factory(engine)
+    install_error_handlers(app)
+    app.include_router(api_router)
+
+    @app.get("/healthz", tags=["health"])
+    def healthz() -> JSONResponse:
+        """Liveness and database reachability."""
+        try:
+            with engine.connect() as connection:
+                connection.execute(text("SELECT 1"))
+        except Exception:
+            return JSONResponse(
+                {"status": "unavailable", "database": "down"}, status_code=503
+            )
+        return JSONResponse(
+            {"status": "ok", "database": engine.dialect.name, "version": __version__}
+        )
+
+    return app

@@ -1,0 +1,1 @@
+"""All SQL lives here: one repository module per aggregate."""

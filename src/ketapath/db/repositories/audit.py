@@ -1,0 +1,40 @@
+"""Audit log queries (insert and read only; the table refuses updates and deletes)."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from datetime import datetime
+
+from sqlalchemy import select
+
+from ketapath.db.models import AuditEntry
+from ketapath.db.repositories.base import Repository
+
+
+class AuditRepository(Repository[AuditEntry]):
+    """Append and list audit entries."""
+
+    model = AuditEntry
+
+    def append(self, entry: AuditEntry) -> None:
+        """Insert one entry (not flushed: it goes out with the request's other writes)."""
+        self.session.add(entry)
+
+    def list(
+        self,
+        *,
+        patient_id: uuid.UUID | None = None,
+        since: datetime | None = None,
+        limit: int = 100,
+        offset: int = 0,
+    ) -> Sequence[AuditEntry]:
+        """Newest first, optionally for one patient."""
+        query = select(AuditEntry).order_by(
+            AuditEntry.occurred_at.desc(), AuditEntry.id
+        )
+        if patient_id is not None:
+            query = query.where(AuditEntry.patient_id == patient_id)
+        if since is not None:
+            query = query.where(AuditEntry.occurred_at >= since)
+        return self.session.scalars(query.limit(limit).offset(offset)).all()

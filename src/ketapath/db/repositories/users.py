@@ -1,0 +1,75 @@
+"""Users and auth tokens."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from datetime import datetime
+
+from sqlalchemy import func, select, update
+
+from ketapath.db.models import AuthToken, Role, User
+from ketapath.db.repositories.base import Repository
+
+
+class UserRepository(Repository[User]):
+    """User lookups."""
+
+    model = User
+
+    def by_email(self, email: str) -> User | None:
+        """Case-insensitive lookup by e-mail."""
+        return self.session.scalar(
+            select(User).where(func.lower(User.email) == email.lower())
+        )
+
+    def by_patient(self, patient_id: uuid.UUID) -> User | None:
+        """The patient's own login, if any."""
+        return self.session.scalar(select(User).where(User.patient_id == patient_id))
+
+    def list(self, *, clinic_id: uuid.UUID, role: Role | None = None) -> Sequence[User]:
+        """Users of a clinic, optionally one role, by name."""
+        query = (
+            select(User).where(User.clinic_id == clinic_id).order_by(User.display_name)
+        )
+        if role is not None:
+            query = query.where(User.role == role)
+        return self.session.scalars(query).all()
+
+    def on_call(self, *, clinic_id: uuid.UUID) -> Sequence[User]:
+        """Active on-call clinicians (alert escalation targets)."""
+        return self.session.scalars(
+            select(User).where(
+                User.clinic_id == clinic_id,
+                User.on_call.is_(True),
+                User.active.is_(True),
+            )
+        ).all()
+
+
+class AuthTokenRepository(Repository[AuthToken]):
+    """Session cookies and API tokens, looked up by the SHA-256 of the secret."""
+
+    model = AuthToken
+
+    def active_by_hash(
+        self, token_hash: str, *, now: datetime
+    ) -> tuple[AuthToken, User] | None:
+        """The unexpired, unrevoked token and its active user."""
+        row = self.session.execute(
+            select(AuthToken, User)
+            .join(User, User.id == AuthToken.user_id)
+            .where(
+                AuthToken.token_hash == token_hash,
+                AuthToken.revoked_at.is_(None),
+                AuthToken.expires_at > now,
+                User.active.is_(True),
+            )
+        ).first()
+        return (row[0], row[1]) if row else None
+
+    def revoke(self, token_id: uuid.UUID, *, now: datetime) -> None:
+        """Revoke one token (logout)."""
+        self.session.execute(
+            update(AuthToken).where(AuthToken.id == token_id).values(revoked_at=now)
+        )

@@ -1,0 +1,1 @@
+"""Use cases: load via repositories → call the core → store; services flush, never commit."""

@@ -1,0 +1,62 @@
+"""Audit every read and write of patient data; entries never hold clinical values."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from ketapath.db.base import utcnow
+from ketapath.db.models import AuditEntry
+from ketapath.db.repositories.audit import AuditRepository
+from ketapath.services.permissions import Actor, Capability, require
+
+__all__ = ["list_entries", "record"]
+
+
+def record(
+    session: Session,
+    *,
+    actor: Actor | None,
+    action: str,
+    entity: str,
+    entity_id: uuid.UUID | str | None = None,
+    patient_id: uuid.UUID | None = None,
+    detail: dict[str, Any] | None = None,
+) -> None:
+    """Append one audit entry in the current transaction (it commits with the change it records)."""
+    AuditRepository(session).append(
+        AuditEntry(
+            occurred_at=utcnow(),
+            actor_id=actor.user_id if actor else None,
+            actor_role=actor.role.value if actor else None,
+            action=action,
+            entity=entity,
+            entity_id=str(entity_id) if entity_id is not None else None,
+            patient_id=patient_id,
+            client_address=actor.client_address if actor else None,
+            detail=detail or {},
+        )
+    )
+
+
+def list_entries(
+    session: Session,
+    *,
+    actor: Actor,
+    patient_id: uuid.UUID | None = None,
+    since: datetime | None = None,
+    limit: int = 100,
+    offset: int = 0,
+) -> Sequence[AuditEntry]:
+    """Admins read the audit log; reading it is itself audited."""
+    require(actor, Capability.AUDIT_READ)
+    record(
+        session, actor=actor, action="read", entity="audit_log", patient_id=patient_id
+    )
+    return AuditRepository(session).list(
+        patient_id=patient_id, since=since, limit=limit, offset=offset
+    )

@@ -1,0 +1,219 @@
+"""Passwords (argon2), logins, session cookies and API tokens.
+
+Only a SHA-256 digest of each token is stored, so a copy of the database does not hand out
+working logins. Browser sessions carry a CSRF token that unsafe requests must echo.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+import uuid
+from dataclasses import dataclass
+from datetime import timedelta
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from sqlalchemy.orm import Session
+
+from ketapath.db.base import utcnow
+from ketapath.db.models import AuthToken, Role, User
+from ketapath.db.repositories.users import AuthTokenRepository, UserRepository
+from ketapath.services import audit
+from ketapath.services.errors import (
+    ConflictError,
+    UnauthorizedError,
+    UnprocessableError,
+)
+from ketapath.services.permissions import Actor
+
+__all__ = [
+    "IssuedToken",
+    "authenticate",
+    "create_user",
+    "hash_password",
+    "login",
+    "logout",
+    "verify_password",
+]
+
+_hasher = PasswordHasher()
+# A fixed hash to verify against when the e-mail is unknown, so timing does not reveal accounts.
+_DUMMY_HASH = _hasher.hash("ketapath-timing-equaliser")
+MIN_PASSWORD_LENGTH = 10
+
+
+def hash_password(password: str) -> str:
+    """Return an argon2id hash."""
+    return _hasher.hash(password)
+
+
+def verify_password(password_hash: str, password: str) -> bool:
+    """True when ``password`` matches; never raises for a wrong password."""
+    try:
+        return _hasher.verify(password_hash, password)
+    except (VerificationError, InvalidHashError):
+        return False
+
+
+def _digest(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+@dataclass(frozen=True, slots=True)
+class IssuedToken:
+    """A new secret, shown once; ``csrf_token`` only for browser sessions."""
+
+    token: str
+    csrf_token: str | None
+    expires_in_s: int
+    user: User
+
+
+def create_user(
+    session: Session,
+    *,
+    clinic_id: uuid.UUID,
+    email: str,
+    display_name: str,
+    role: Role,
+    password: str,
+    patient_id: uuid.UUID | None = None,
+    npi: str | None = None,
+    on_call: bool = False,
+    actor: Actor | None = None,
+) -> User:
+    """Create a user; a patient user must name their patient record, staff must not."""
+    if len(password) < MIN_PASSWORD_LENGTH:
+        raise UnprocessableError(
+            f"password must be at least {MIN_PASSWORD_LENGTH} characters",
+            field="password",
+        )
+    if (role is Role.PATIENT) != (patient_id is not None):
+        raise UnprocessableError(
+            "a patient user needs patient_id; staff users must not have one",
+            field="patient_id",
+        )
+    users = UserRepository(session)
+    if users.by_email(email) is not None:
+        raise ConflictError("a user with this e-mail already exists", field="email")
+    user = users.add(
+        User(
+            clinic_id=clinic_id,
+            email=email.lower(),
+            display_name=display_name,
+            role=role,
+            password_hash=hash_password(password),
+            patient_id=patient_id,
+            npi=npi,
+            on_call=on_call,
+        )
+    )
+    audit.record(
+        session,
+        actor=actor,
+        action="create",
+        entity="user",
+        entity_id=user.id,
+        patient_id=patient_id,
+    )
+    return user
+
+
+def login(
+    session: Session,
+    *,
+    email: str,
+    password: str,
+    kind: str,
+    lifetime: timedelta,
+    client_address: str | None,
+) -> IssuedToken:
+    """Check the password and issue a session (``kind="session"``) or API token (``"api"``)."""
+    user = UserRepository(session).by_email(email)
+    if user is None or not user.active:
+        verify_password(_DUMMY_HASH, password)
+        audit.record(
+            session,
+            actor=None,
+            action="login_failed",
+            entity="user",
+            detail={"reason": "unknown"},
+        )
+        raise UnauthorizedError("wrong e-mail or password", keep_writes=True)
+    if not verify_password(user.password_hash, password):
+        audit.record(
+            session, actor=None, action="login_failed", entity="user", entity_id=user.id
+        )
+        raise UnauthorizedError("wrong e-mail or password", keep_writes=True)
+    token = secrets.token_urlsafe(32)
+    csrf = secrets.token_urlsafe(24) if kind == "session" else None
+    now = utcnow()
+    AuthTokenRepository(session).add(
+        AuthToken(
+            user_id=user.id,
+            token_hash=_digest(token),
+            kind=kind,
+            csrf_token=csrf,
+            created_at=now,
+            expires_at=now + lifetime,
+        )
+    )
+    actor = Actor(
+        user.id,
+        user.role,
+        user.clinic_id,
+        user.patient_id,
+        client_address,
+        user.display_name,
+    )
+    audit.record(
+        session,
+        actor=actor,
+        action="login",
+        entity="user",
+        entity_id=user.id,
+        detail={"kind": kind},
+    )
+    return IssuedToken(token, csrf, int(lifetime.total_seconds()), user)
+
+
+@dataclass(frozen=True, slots=True)
+class Authenticated:
+    """The actor behind a token, with the token's id and CSRF secret."""
+
+    actor: Actor
+    token_id: uuid.UUID
+    kind: str
+    csrf_token: str | None
+
+
+def authenticate(
+    session: Session, *, token: str, client_address: str | None
+) -> Authenticated:
+    """Resolve a bearer or cookie token to its actor, or raise :class:`UnauthorizedError`."""
+    found = AuthTokenRepository(session).active_by_hash(_digest(token), now=utcnow())
+    if found is None:
+        raise UnauthorizedError("login required")
+    auth_token, user = found
+    actor = Actor(
+        user.id,
+        user.role,
+        user.clinic_id,
+        user.patient_id,
+        client_address,
+        user.display_name,
+    )
+    return Authenticated(actor, auth_token.id, auth_token.kind, auth_token.csrf_token)
+
+
+def logout(session: Session, *, authenticated: Authenticated) -> None:
+    """Revoke the token in use."""
+    AuthTokenRepository(session).revoke(authenticated.token_id, now=utcnow())
+    audit.record(
+        session,
+        actor=authenticated.actor,
+        action="logout",
+        entity="user",
+        entity_id=authenticated.actor.user_id,
+    )
