@@ -19,16 +19,24 @@ class TestRuleSpec:
             RuleSpec("R-1", "1", "t", "caution", Confidence.VERIFIED, ())
 
     def test_finding_carries_rule_identity_and_sources(self):
-        rule = RuleSpec("R-1", "2", "t", "caution", Confidence.VERIFIED, (SRC.at("§4"),))
+        rule = RuleSpec(
+            "R-1", "2", "t", "caution", Confidence.VERIFIED, (SRC.at("§4"),)
+        )
         finding = rule.finding(Severity.CAUTION, "msg", value=3)
-        assert (finding.rule_id, finding.rule_version, finding.severity) == ("R-1", "2", Severity.CAUTION)
+        assert (finding.rule_id, finding.rule_version, finding.severity) == (
+            "R-1",
+            "2",
+            Severity.CAUTION,
+        )
         assert finding.source_labels() == ["A source §4 [V]"]
         assert finding.details == {"value": 3}
 
 
 class TestSeverityRank:
     def test_contraindicated_outranks_caution_outranks_info(self):
-        assert Severity.CONTRAINDICATED.rank > Severity.CAUTION.rank > Severity.INFO.rank
+        assert (
+            Severity.CONTRAINDICATED.rank > Severity.CAUTION.rank > Severity.INFO.rank
+        )
 
 
 class TestRoundToIncrement:
@@ -43,7 +51,9 @@ class TestRoundToIncrement:
         ],
     )
     def test_rounds_half_up(self, value, increment, expected):
-        assert round_to_increment(Decimal(value), Decimal(increment)) == Decimal(expected)
+        assert round_to_increment(Decimal(value), Decimal(increment)) == Decimal(
+            expected
+        )
 
     def test_rejects_non_positive_increment(self):
         with pytest.raises(ValueError, match="positive"):

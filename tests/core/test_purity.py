@@ -8,7 +8,15 @@ import pytest
 
 from ketapath.core.catalogue import AREAS
 
-FRAMEWORKS = ("sqlalchemy", "fastapi", "pydantic", "typer", "rich", "starlette", "jinja2")
+FRAMEWORKS = (
+    "sqlalchemy",
+    "fastapi",
+    "pydantic",
+    "typer",
+    "rich",
+    "starlette",
+    "jinja2",
+)
 
 
 def test_importing_the_core_loads_no_framework():
@@ -19,7 +27,9 @@ def test_importing_the_core_loads_no_framework():
         "importlib.import_module('ketapath.core.catalogue').all_rules()\n"
         f"print(sorted(m for m in {FRAMEWORKS!r} if m in sys.modules))\n"
     )
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    )
     assert out.stdout.strip() == "[]"
 
 
@@ -28,4 +38,6 @@ def test_every_area_declares_its_public_names(area):
     module = importlib.import_module(f"ketapath.core.{area}")
     assert "RULE_SETS" in module.__all__
     for name in module.__all__:
-        assert hasattr(module, name), f"ketapath.core.{area}.__all__ names missing {name}"
+        assert hasattr(module, name), (
+            f"ketapath.core.{area}.__all__ names missing {name}"
+        )

@@ -1,7 +1,168 @@
-"""`ketapath assess`: offline calculator (to be implemented)."""
+"""`ketapath assess PROFILE.json` and `ketapath schema profile`: TRD, staging and route eligibility.
+
+``assess`` reads a patient profile (JSON matching ``ketapath schema profile``), runs the TRD
+rule set, MSM and Thase–Rush staging and route eligibility offline, and prints one JSON
+document. Bad input exits with code 2 and one ``error: ...`` line naming the field.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
 
 import typer
+from pydantic import ValidationError
+
+from ketapath.cli.output import emit_json, fail, reports_clinical_errors, to_jsonable
+from ketapath.core.eligibility import (
+    DEFAULT_JURISDICTION,
+    RouteEligibility,
+    evaluate_routes,
+)
+from ketapath.core.findings import Finding
+from ketapath.core.trd import (
+    DEFAULT_RULESET,
+    MsmResult,
+    TrdAssessment,
+    TrialVerdict,
+    assess_trd,
+    stage_profile,
+)
+from ketapath.schemas.profile import PatientProfileIn
+
+__all__ = ["register", "schema_app"]
+
+schema_app = typer.Typer(
+    name="schema",
+    help="Print the JSON Schema of an input document.",
+    no_args_is_help=True,
+    rich_markup_mode=None,
+)
+
+
+def _finding(finding: Finding) -> dict[str, Any]:
+    return {
+        "rule": finding.rule_id,
+        "version": finding.rule_version,
+        "severity": finding.severity.value,
+        "message": finding.message,
+        "sources": finding.source_labels(),
+    }
+
+
+def _trial(verdict: TrialVerdict) -> dict[str, Any]:
+    return {
+        "index": verdict.index,
+        "drug": verdict.drug,
+        "drug_class": verdict.drug_class,
+        "adequacy": verdict.adequacy.value,
+        "outcome": verdict.outcome.value,
+        "counts_as_failure": verdict.counts_as_failure,
+        "reasons": [_finding(f) for f in verdict.reasons],
+    }
+
+
+def _trd(assessment: TrdAssessment) -> dict[str, Any]:
+    return {
+        "met": assessment.met,
+        "ruleset": assessment.ruleset,
+        "ruleset_version": assessment.ruleset_version,
+        "adequate_trials": assessment.adequate_trials,
+        "failed_adequate_trials": assessment.failed_adequate_trials,
+        "reasons": [_finding(f) for f in assessment.reasons],
+        "trials": [_trial(v) for v in assessment.trials],
+    }
+
+
+def _msm(result: MsmResult) -> dict[str, Any]:
+    rendered: dict[str, Any] = {
+        "score": result.score,
+        "band": None if result.band is None else result.band.value,
+        "parts": [
+            {"dimension": p.dimension, "level": p.level, "score": p.score}
+            for p in result.parts
+        ],
+        "reason": _finding(result.finding),
+    }
+    if not result.complete:
+        rendered["missing"] = list(result.missing)
+    return rendered
+
+
+def _route(decision: RouteEligibility) -> dict[str, Any]:
+    return {
+        "status": decision.status.value,
+        "findings": [_finding(f) for f in decision.findings],
+    }
+
+
+def _load_profile(path: Path) -> PatientProfileIn:
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        fail(f"{path}: file not found")
+    except OSError as error:
+        fail(f"{path}: cannot read ({error.strerror})")
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as error:
+        fail(
+            f"{path}: invalid JSON at line {error.lineno} column {error.colno}: {error.msg}"
+        )
+    try:
+        return PatientProfileIn.model_validate(data)
+    except ValidationError as error:
+        fail("; ".join(_describe(e) for e in error.errors()))
+
+
+def _describe(error: Any) -> str:
+    location = ".".join(str(part) for part in error["loc"]) or "profile"
+    message = str(error["msg"])
+    expected = error.get("ctx", {}).get("expected")
+    if expected is not None and str(expected) not in message:
+        message += f" (allowed: {expected})"
+    return f"{location}: {message}"
+
+
+@reports_clinical_errors
+def assess(
+    profile: Path = typer.Argument(
+        ..., help="Patient profile JSON (see `ketapath schema profile`)."
+    ),
+    ruleset: str = typer.Option(
+        DEFAULT_RULESET, help="TRD rule set: seed or eu-pearl-2022."
+    ),
+    jurisdiction: str = typer.Option(
+        DEFAULT_JURISDICTION, help="Eligibility rules: us or eu-au."
+    ),
+) -> None:
+    """Assess TRD, stage it (MSM, Thase–Rush) and check eligibility for each route."""
+    core_profile = _load_profile(profile).to_core()
+    trd = assess_trd(core_profile, ruleset=ruleset)
+    staging = stage_profile(core_profile, assessment=trd)
+    routes = evaluate_routes(core_profile, jurisdiction=jurisdiction)
+    emit_json(
+        {
+            "trd": _trd(trd),
+            "staging": {
+                "msm": _msm(staging.msm),
+                "thase_rush": staging.thase_rush.stage,
+                "thase_rush_reason": _finding(staging.thase_rush.finding),
+            },
+            "routes": {route: _route(decision) for route, decision in routes.items()},
+            "jurisdiction": jurisdiction,
+        }
+    )
+
+
+@schema_app.command("profile")
+def schema_profile() -> None:
+    """Print the JSON Schema of the patient profile that `ketapath assess` reads."""
+    emit_json(to_jsonable(PatientProfileIn.model_json_schema()))
 
 
 def register(app: typer.Typer) -> None:
-    """Attach this module's commands to the root app."""
+    """Attach `assess` and the `schema` group to the root app."""
+    app.command("assess")(assess)
+    app.add_typer(schema_app, name="schema")
