@@ -1,0 +1,5 @@
+"""/api/v1 clinic endpoints (to be implemented)."""
+
+from fastapi import APIRouter
+
+router = APIRouter(tags=["clinic"])

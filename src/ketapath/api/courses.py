@@ -1,0 +1,5 @@
+"""/api/v1 courses endpoints (to be implemented)."""
+
+from fastapi import APIRouter
+
+router = APIRouter(tags=["courses"])

@@ -1,0 +1,5 @@
+"""/api/v1 measurements endpoints (to be implemented)."""
+
+from fastapi import APIRouter
+
+router = APIRouter(tags=["measurements"])
