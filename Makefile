@@ -23,8 +23,11 @@ lint: sync
 	$(RUN) mypy
 	$(RUN) lint-imports
 
+# PostgreSQL is production: the tests run against it too (scripts/ensure-postgres starts or
+# installs it). KETAPATH_REQUIRE_POSTGRES=1 (set by CI) turns a missing server into a failure.
 test: sync
-	$(RUN) pytest
+	@url=$$(scripts/ensure-postgres) || { [ "$${KETAPATH_REQUIRE_POSTGRES:-0}" = 1 ] && exit 1; url=; }; \
+	KETAPATH_TEST_POSTGRES_URL=$${KETAPATH_TEST_POSTGRES_URL:-$$url} $(RUN) pytest $(PYTEST_ARGS)
 
 check: lint test
 

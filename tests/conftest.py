@@ -65,6 +65,8 @@ def new_database_url(kind: str, tmp_dir: Path) -> tuple[str, FreshPostgres | Non
         return f"sqlite:///{tmp_dir / f'ketapath-{uuid.uuid4().hex[:8]}.sqlite3'}", None
     server = postgres_server_url()
     if server is None:
+        if os.environ.get("KETAPATH_REQUIRE_POSTGRES") == "1":
+            pytest.fail(f"{POSTGRES_ENV} is required (KETAPATH_REQUIRE_POSTGRES=1)")
         pytest.skip(f"set {POSTGRES_ENV} to run PostgreSQL tests")
     fresh = FreshPostgres(server)
     return fresh.create(), fresh
