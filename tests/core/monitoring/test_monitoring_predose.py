@@ -1,11 +1,12 @@
 from decimal import Decimal
+from typing import Any
 
 import pytest
 
 from ketapath.core.errors import InvalidInputError
 from ketapath.core.monitoring.predose import PreDoseSettings, predose_check
 
-ESK_READY = {
+ESK_READY: dict[str, Any] = {
     "systolic_mmhg": 120,
     "diastolic_mmhg": 80,
     "transport_arranged": True,
