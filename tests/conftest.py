@@ -12,51 +12,22 @@ import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
-import psycopg
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import Connection, Engine
-from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session
 
 from ketapath.app import create_app
 from ketapath.config import Settings
 from ketapath.db import migrate
 from ketapath.db.engine import make_engine
+from ketapath.db.provision import FreshPostgres
 
 POSTGRES_ENV = "KETAPATH_TEST_POSTGRES_URL"
 
 
 def postgres_server_url() -> str | None:
     return os.environ.get(POSTGRES_ENV) or None
-
-
-class FreshPostgres:
-    """Create and drop a uniquely named database on the test server."""
-
-    def __init__(self, server_url: str, prefix: str = "ketapath_test") -> None:
-        self.server = make_url(server_url).set(drivername="postgresql+psycopg")
-        self.name = f"{prefix}_{uuid.uuid4().hex[:12]}"
-
-    def _admin(self) -> psycopg.Connection[tuple[object, ...]]:
-        url = self.server.set(database="postgres")
-        return psycopg.connect(
-            host=url.host,
-            port=url.port or 5432,
-            user=url.username,
-            password=url.password,
-            dbname="postgres",
-            autocommit=True,
-        )
-
-    def create(self) -> str:
-        with self._admin() as conn:
-            conn.execute(f'CREATE DATABASE "{self.name}"')
-        return self.server.set(database=self.name).render_as_string(hide_password=False)
-
-    def drop(self) -> None:
-        with self._admin() as conn:
-            conn.execute(f'DROP DATABASE IF EXISTS "{self.name}" WITH (FORCE)')
 
 
 def new_database_url(kind: str, tmp_dir: Path) -> tuple[str, FreshPostgres | None]:

@@ -1,0 +1,369 @@
+"""Load benchmark: three hot paths against a running server on loopback, SQLite and PostgreSQL.
+
+For each database: a fresh database is migrated and seeded (bench/seed.py), `ketapath serve`
+starts on a free loopback port, and wrk drives each path at 1, 10 and 50 connections for a
+fixed duration. The bare endpoint (bench/bare_app.py: same framework and server, static JSON)
+is measured in the same run as the ceiling. Results go to docs/benchmarks.md.
+
+Usage: .venv/bin/python -m bench.run [--seconds 10] [--connections 1,10,50] [--no-postgres]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import re
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+PG_SERVER = os.environ.get(
+    "KETAPATH_BENCH_POSTGRES_URL",
+    "postgresql+psycopg://postgres@127.0.0.1:5432/postgres",
+)
+
+
+@dataclass
+class Result:
+    target: str
+    path: str
+    connections: int
+    requests_per_s: float
+    p50_ms: float
+    p99_ms: float
+    errors: int
+    requests: int
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def ensure_wrk() -> str:
+    found = shutil.which("wrk")
+    if found:
+        return found
+    if os.geteuid() == 0 and shutil.which("apt-get"):
+        subprocess.run(
+            ["apt-get", "install", "-y", "-qq", "wrk"],
+            check=True,
+            stdout=subprocess.DEVNULL,
+        )
+        found = shutil.which("wrk")
+    if not found:
+        raise SystemExit("wrk is required: apt-get install wrk")
+    return found
+
+
+def wait_ready(url: str, timeout_s: float = 30) -> None:
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        try:
+            with urllib.request.urlopen(url, timeout=1) as response:
+                if response.status == 200:
+                    return
+        except OSError:
+            time.sleep(0.2)
+    raise SystemExit(f"server at {url} did not become ready")
+
+
+def start(cmd: list[str], env: dict[str, str]) -> subprocess.Popen[bytes]:
+    return subprocess.Popen(
+        cmd, env=env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
+    )
+
+
+def stop(process: subprocess.Popen[bytes]) -> None:
+    process.send_signal(signal.SIGTERM)
+    try:
+        process.wait(timeout=15)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
+
+
+LUA = """
+wrk.method = "{method}"
+wrk.headers["Content-Type"] = "application/json"
+wrk.headers["Authorization"] = "Bearer {token}"
+wrk.body = {body}
+"""
+
+LATENCY = re.compile(r"^\s*(50|99)%\s+([\d.]+)(us|ms|s)\s*$", re.M)
+UNITS_MS = {"us": 0.001, "ms": 1.0, "s": 1000.0}
+
+
+def run_wrk(
+    wrk: str, url: str, *, connections: int, seconds: int, lua: str
+) -> tuple[float, float, float, int, int]:
+    with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as script:
+        script.write(lua)
+    out = subprocess.run(
+        [
+            wrk,
+            "-t1",
+            f"-c{connections}",
+            f"-d{seconds}s",
+            "--latency",
+            "--timeout",
+            "10s",
+            "-s",
+            script.name,
+            url,
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    os.unlink(script.name)
+    rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))  # type: ignore[union-attr]
+    total = int(re.search(r"(\d+) requests in", out).group(1))  # type: ignore[union-attr]
+    errors_match = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
+    socket_errors = re.search(
+        r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", out
+    )
+    errors = int(errors_match.group(1)) if errors_match else 0
+    if socket_errors:
+        errors += sum(int(g) for g in socket_errors.groups())
+    latencies = {p: float(v) * UNITS_MS[u] for p, v, u in LATENCY.findall(out)}
+    return rps, latencies["50"], latencies["99"], errors, total
+
+
+def lua_for(method: str, token: str, body: dict[str, object] | None) -> str:
+    return LUA.format(
+        method=method, token=token, body=json.dumps(json.dumps(body)) if body else "nil"
+    )
+
+
+def bench_database(
+    kind: str, *, wrk: str, seconds: int, connections: list[int], workers: int
+) -> list[Result]:
+    sys.path.insert(0, str(ROOT))
+    from bench.seed import seed
+    from ketapath.db import migrate
+    from ketapath.db.engine import make_engine, make_session_factory, session_scope
+    from ketapath.db.provision import FreshPostgres
+
+    data_dir = Path(tempfile.mkdtemp(prefix=f"ketapath-bench-{kind}-"))
+    fresh = None
+    if kind == "sqlite":
+        url = f"sqlite:///{data_dir / 'ketapath.sqlite3'}"
+    else:
+        fresh = FreshPostgres(PG_SERVER, prefix="ketapath_bench")
+        url = fresh.create()
+    engine = make_engine(url)
+    migrate.upgrade(engine)
+    with session_scope(make_session_factory(engine)) as session:
+        ids = seed(session)
+    engine.dispose()
+    port = free_port()
+    env = {
+        **os.environ,
+        "KETAPATH_DATABASE_URL": url,
+        "KETAPATH_DATA_DIR": str(data_dir),
+    }
+    server = start(
+        [
+            sys.executable,
+            "-m",
+            "ketapath",
+            "serve",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+            "--workers",
+            str(workers),
+        ],
+        env,
+    )
+    base = f"http://127.0.0.1:{port}"
+    results: list[Result] = []
+    try:
+        wait_ready(f"{base}/healthz")
+        paths = {
+            "POST vitals": (
+                f"{base}/api/v1/sessions/{ids['session_id']}/vitals",
+                lua_for(
+                    "POST",
+                    ids["token"],
+                    {
+                        "systolic_mmhg": 132,
+                        "diastolic_mmhg": 84,
+                        "heart_rate_bpm": 76,
+                        "spo2_pct": 98,
+                    },
+                ),
+            ),
+            "POST PHQ-9": (
+                f"{base}/api/v1/patients/{ids['patient_id']}/measurements",
+                lua_for(
+                    "POST",
+                    ids["token"],
+                    {"instrument": "phq9", "responses": [1, 1, 1, 2, 2, 1, 1, 0, 0]},
+                ),
+            ),
+            "GET board": (f"{base}/api/v1/board", lua_for("GET", ids["token"], None)),
+        }
+        for name, (url_, lua) in paths.items():
+            for c in connections:
+                rps, p50, p99, errors, total = run_wrk(
+                    wrk, url_, connections=c, seconds=seconds, lua=lua
+                )
+                results.append(Result(kind, name, c, rps, p50, p99, errors, total))
+                print(
+                    f"{kind:8} {name:12} c={c:<3} {rps:8.1f} req/s  p50 {p50:7.2f} ms  p99 {p99:7.2f} ms  errors {errors}",
+                    flush=True,
+                )
+    finally:
+        stop(server)
+        if fresh is not None:
+            fresh.drop()
+        shutil.rmtree(data_dir, ignore_errors=True)
+    return results
+
+
+def bench_bare(
+    *, wrk: str, seconds: int, connections: list[int], workers: int
+) -> list[Result]:
+    port = free_port()
+    server = start(
+        [
+            sys.executable,
+            "-m",
+            "uvicorn",
+            "bench.bare_app:app",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+            "--workers",
+            str(workers),
+            "--no-access-log",
+            "--log-level",
+            "warning",
+        ],
+        dict(os.environ),
+    )
+    results = []
+    try:
+        wait_ready(f"http://127.0.0.1:{port}/bare")
+        for c in connections:
+            rps, p50, p99, errors, total = run_wrk(
+                wrk,
+                f"http://127.0.0.1:{port}/bare",
+                connections=c,
+                seconds=seconds,
+                lua=lua_for("GET", "none", None),
+            )
+            results.append(
+                Result("bare", "GET static JSON", c, rps, p50, p99, errors, total)
+            )
+            print(
+                f"bare     GET static   c={c:<3} {rps:8.1f} req/s  p50 {p50:7.2f} ms  p99 {p99:7.2f} ms",
+                flush=True,
+            )
+    finally:
+        stop(server)
+    return results
+
+
+def write_markdown(
+    results: list[Result], *, command: str, seconds: int, workers: int
+) -> str:
+    machine = f"{os.cpu_count()} cores, Python {sys.version.split()[0]}"
+    lines = [
+        "## Load benchmark: hot paths of the clinic server",
+        "",
+        f"Run {datetime.now(UTC):%Y-%m-%d %H:%M} UTC on {machine}; `{command}`.",
+        f"wrk with 1 thread, {seconds} s per cell, keep-alive connections on loopback; server: "
+        f"`ketapath serve --workers {workers}` (uvicorn). Each database is fresh, migrated and seeded with 20 "
+        "active esketamine sessions (bench/seed.py). Every request is authenticated (bearer token) and audited.",
+        "",
+        "| target | path | clients | req/s | p50 ms | p99 ms | errors |",
+        "|---|---|---:|---:|---:|---:|---:|",
+    ]
+    for r in results:
+        lines.append(
+            f"| {r.target} | {r.path} | {r.connections} | {r.requests_per_s:.0f} | {r.p50_ms:.1f} | {r.p99_ms:.1f} | {r.errors} |"
+        )
+    bare = {r.connections: r.requests_per_s for r in results if r.target == "bare"}
+    lines += [
+        "",
+        "Targets: p99 < 100 ms at 50 clients on every path; board ≥ 25 % of the bare endpoint's throughput.",
+        "",
+    ]
+    lines += [
+        "| target | clients | board / bare | p99 < 100 ms at 50 clients (all three paths) |",
+        "|---|---:|---:|---|",
+    ]
+    for kind in ("sqlite", "postgres"):
+        rows = [r for r in results if r.target == kind]
+        if not rows:
+            continue
+        at50 = [r for r in rows if r.connections == max(bare)]
+        ok = all(r.p99_ms < 100 for r in at50)
+        for c in sorted(bare):
+            board = next(
+                (r for r in rows if r.path == "GET board" and r.connections == c), None
+            )
+            if board:
+                ratio = board.requests_per_s / bare[c] * 100
+                lines.append(
+                    f"| {kind} | {c} | {ratio:.0f} % | {'yes' if ok else 'no'} |"
+                )
+    return "\n".join(lines) + "\n"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--seconds", type=int, default=10)
+    parser.add_argument("--connections", default="1,10,50")
+    parser.add_argument("--workers", type=int, default=1)
+    parser.add_argument("--no-postgres", action="store_true")
+    parser.add_argument("--output", default=str(ROOT / "docs" / "benchmarks.md"))
+    args = parser.parse_args()
+    connections = [int(c) for c in args.connections.split(",")]
+    wrk = ensure_wrk()
+    results = bench_bare(
+        wrk=wrk, seconds=args.seconds, connections=connections, workers=args.workers
+    )
+    kinds = ["sqlite"] if args.no_postgres else ["sqlite", "postgres"]
+    for kind in kinds:
+        results += bench_database(
+            kind,
+            wrk=wrk,
+            seconds=args.seconds,
+            connections=connections,
+            workers=args.workers,
+        )
+    command = "python -m bench.run " + " ".join(sys.argv[1:])
+    section = write_markdown(
+        results, command=command.strip(), seconds=args.seconds, workers=args.workers
+    )
+    out = Path(args.output)
+    existing = out.read_text(encoding="utf-8") if out.exists() else "# Benchmarks\n\n"
+    marker = "## Load benchmark: hot paths of the clinic server"
+    head = existing.split(marker)[0].rstrip() + "\n\n"
+    rest = existing.split(marker)[1] if marker in existing else ""
+    tail = ""
+    if rest and "\n## " in rest:
+        tail = "\n## " + rest.split("\n## ", 1)[1]
+    out.write_text(head + section + tail, encoding="utf-8")
+    print(f"wrote {out}")
+
+
+if __name__ == "__main__":
+    main()
