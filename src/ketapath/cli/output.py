@@ -16,7 +16,13 @@ import typer
 
 from ketapath.core.errors import ClinicalError, RuleViolationError
 
-__all__ = ["EXIT_BAD_INPUT", "emit_json", "fail", "reports_clinical_errors", "to_jsonable"]
+__all__ = [
+    "EXIT_BAD_INPUT",
+    "emit_json",
+    "fail",
+    "reports_clinical_errors",
+    "to_jsonable",
+]
 
 EXIT_BAD_INPUT = 2
 
@@ -35,7 +41,10 @@ def to_jsonable(value: object) -> object:
     if isinstance(value, datetime | date):
         return value.isoformat()
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        return {f.name: to_jsonable(getattr(value, f.name)) for f in dataclasses.fields(value)}
+        return {
+            f.name: to_jsonable(getattr(value, f.name))
+            for f in dataclasses.fields(value)
+        }
     if isinstance(value, dict):
         return {str(k): to_jsonable(v) for k, v in value.items()}
     if isinstance(value, list | tuple | set | frozenset):

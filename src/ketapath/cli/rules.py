@@ -66,7 +66,9 @@ def register(app: typer.Typer) -> None:
     def rules_command(
         markdown_dir: Annotated[
             str | None,
-            typer.Option("--markdown-dir", help="Write one Markdown page per rule set here."),
+            typer.Option(
+                "--markdown-dir", help="Write one Markdown page per rule set here."
+            ),
         ] = None,
     ) -> None:
         """Print every rule set and rule as JSON (or write the docs pages)."""

@@ -38,6 +38,8 @@ def all_rules() -> dict[str, RuleSpec]:
         for rule in rule_set.rules:
             known = rules.get(rule.rule_id)
             if known is not None and known != rule:
-                raise ValueError(f"rule id {rule.rule_id} is defined twice with different content")
+                raise ValueError(
+                    f"rule id {rule.rule_id} is defined twice with different content"
+                )
             rules[rule.rule_id] = rule
     return rules

@@ -30,7 +30,9 @@ __all__ = [
 class ClinicalError(Exception):
     """Base class for all errors raised by :mod:`ketapath.core`."""
 
-    def __init__(self, message: str, *, field: str | None = None, allowed: str | None = None) -> None:
+    def __init__(
+        self, message: str, *, field: str | None = None, allowed: str | None = None
+    ) -> None:
         super().__init__(message)
         self.message = message
         self.field = field

@@ -46,7 +46,9 @@ class RuleSpec:
 
     def __post_init__(self) -> None:
         if self.confidence is Confidence.UNVERIFIED and not self.configurable:
-            raise ValueError(f"{self.rule_id}: an unverified [M] rule must be configurable")
+            raise ValueError(
+                f"{self.rule_id}: an unverified [M] rule must be configurable"
+            )
         if not self.sources:
             raise ValueError(f"{self.rule_id}: every rule cites at least one source")
 

@@ -51,7 +51,9 @@ V, S, M = Confidence.VERIFIED, Confidence.SECONDARY, Confidence.UNVERIFIED
 
 SEED_000 = Citation("seed-000", "ketapath seed article 000 (TRD pathway overview)", S)
 SEED_001 = Citation("seed-001", "ketapath seed article 001 (safety and eligibility)", S)
-SEED_002 = Citation("seed-002", "ketapath seed article 002 (who should not have ketamine)", S)
+SEED_002 = Citation(
+    "seed-002", "ketapath seed article 002 (who should not have ketamine)", S
+)
 SEED_003 = Citation("seed-003", "ketapath seed article 003 (risks and side effects)", S)
 SEED_004 = Citation("seed-004", "ketapath seed article 004 (dose and outcomes)", S)
 
@@ -116,7 +118,9 @@ ANDRADE_2017 = Citation(
 )
 PSYCHIATRIST_COM_KETAMINE = ANDRADE_2017
 MURROUGH_2013 = Citation(
-    "murrough-2013", "Murrough et al. 2013, repeated-dose IV ketamine in TRD (Biol Psychiatry)", M
+    "murrough-2013",
+    "Murrough et al. 2013, repeated-dose IV ketamine in TRD (Biol Psychiatry)",
+    M,
 )
 SINGH_2016 = Citation(
     "singh-2016",
@@ -137,7 +141,9 @@ EU_PEARL_2022 = Citation(
     "https://pmc.ncbi.nlm.nih.gov/articles/PMC9095475/table/Tab1",
 )
 FEKADU_2009 = Citation(
-    "fekadu-2009", "Fekadu et al. 2009, Maudsley Staging Method (J Clin Psychiatry 70:177)", M
+    "fekadu-2009",
+    "Fekadu et al. 2009, Maudsley Staging Method (J Clin Psychiatry 70:177)",
+    M,
 )
 FEKADU_2018 = Citation(
     "fekadu-2018",
@@ -146,7 +152,9 @@ FEKADU_2018 = Citation(
     "https://bmcpsychiatry.biomedcentral.com/articles/10.1186/s12888-018-1679-x/tables/3",
 )
 THASE_RUSH_1997 = Citation(
-    "thase-rush-1997", "Thase & Rush 1997, staging of TRD (J Clin Psychiatry 58 Suppl 13)", M
+    "thase-rush-1997",
+    "Thase & Rush 1997, staging of TRD (J Clin Psychiatry 58 Suppl 13)",
+    M,
 )
 DEVINE_IBW = Citation("devine-1974", "Devine 1974, ideal body weight formula", M)
 PHQ_MANUAL = Citation(
@@ -168,7 +176,10 @@ SNAITH_MADRS = Citation(
     "https://th4.ilovetranslation.com/J7JCavJZW9A=d",
 )
 IDS_QIDS = Citation(
-    "ids-qids", "IDS/QIDS scoring and interpretation", V, "http://ids-qids.org/interpretation.html"
+    "ids-qids",
+    "IDS/QIDS scoring and interpretation",
+    V,
+    "http://ids-qids.org/interpretation.html",
 )
 COLUMBIA_TRIAGE = Citation(
     "cssrs-triage",
@@ -180,7 +191,9 @@ SUSTAIN_1 = Citation(
     "sustain-1", "Daly et al. 2019, SUSTAIN-1 relapse prevention (JAMA Psychiatry)", M
 )
 BOWDLE_1998 = Citation(
-    "bowdle-1998", "Bowdle et al. 1998, psychedelic effects of ketamine (Anesthesiology)", V
+    "bowdle-1998",
+    "Bowdle et al. 1998, psychedelic effects of ketamine (Anesthesiology)",
+    V,
 )
 JOURNEY_CLINICAL_KAP = Citation(
     "journey-clinical-kap", "Journey Clinical KAP practice guidance", S
