@@ -11,7 +11,18 @@ import sys
 
 import typer
 
-from ketapath.cli import assess, demo, dose, outcome, plan, rules, score
+from ketapath.cli import (
+    assess,
+    db,
+    demo,
+    dose,
+    outcome,
+    plan,
+    rules,
+    score,
+    serve,
+    users,
+)
 from ketapath.cli.output import EXIT_BAD_INPUT
 
 app = typer.Typer(
@@ -23,7 +34,7 @@ app = typer.Typer(
     rich_markup_mode=None,
 )
 
-for module in (score, assess, dose, plan, outcome, rules, demo):
+for module in (score, assess, dose, plan, outcome, rules, demo, serve, db, users):
     module.register(app)
 
 

@@ -13,6 +13,7 @@ from typing import Annotated
 
 import typer
 from email_validator import EmailNotValidError, validate_email
+from rich.console import Console
 from rich.table import Table
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -175,7 +176,17 @@ def list_users(data_dir: DataDirOption = None) -> None:
                 for clinic in session.scalars(select(Clinic)).all()
                 for user in UserRepository(session).list(clinic_id=clinic.id)
             ]
-            console.print(_user_table(users))
+            _print_unfolded(_user_table(users))
+
+
+def _print_unfolded(table: Table) -> None:
+    """Print to a terminal as usual; piped output (grep, scripts) never folds an e-mail or id."""
+    if console.is_terminal:
+        console.print(table)
+        return
+    wide = console.options.update_width(10_000)
+    width = console.measure(table, options=wide).maximum
+    Console(file=console.file, width=width, color_system=None).print(table)
 
 
 def _user_table(users: list[User]) -> Table:
