@@ -66,6 +66,8 @@ def make_patient(
         sex="female",
         weight_kg=weight_kg,
         height_cm=Decimal("168"),
+        pregnant=False,
+        breastfeeding=False,
     )
     session.add(patient)
     session.flush()

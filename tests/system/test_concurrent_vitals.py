@@ -7,8 +7,10 @@ test transaction), and commits per call as a request would.
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
+import uuid
+from collections.abc import Callable, Iterator
 from datetime import timedelta
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
@@ -26,7 +28,7 @@ from tests.factories_sessions import make_course
 from ketapath.db import migrate
 from ketapath.db.base import utcnow
 from ketapath.db.engine import begin_write, make_engine, make_session_factory
-from ketapath.db.models import Role
+from ketapath.db.models import Role, TreatmentSession
 from ketapath.db.repositories.sessions import SessionRepository
 from ketapath.schemas.course import SessionCancel
 from ketapath.schemas.session import (
@@ -58,7 +60,15 @@ def factory(
             fresh.drop()
 
 
-def _setup(factory: sessionmaker[Session], *, dosed: bool) -> tuple[Actor, Actor, list]:
+def _load(s: Session, session_id: uuid.UUID) -> TreatmentSession:
+    treatment = SessionRepository(s).get_full(session_id)
+    assert treatment is not None
+    return treatment
+
+
+def _setup(
+    factory: sessionmaker[Session], *, dosed: bool
+) -> tuple[Actor, Actor, list[uuid.UUID]]:
     with factory() as s:
         begin_write(s)
         clinic = make_clinic(s)
@@ -78,7 +88,7 @@ def _setup(factory: sessionmaker[Session], *, dosed: bool) -> tuple[Actor, Actor
                 data=CheckInCreate(
                     systolic_mmhg=120,
                     diastolic_mmhg=80,
-                    hours_since_food=3,
+                    hours_since_food=Decimal(3),
                     minutes_since_liquids=60,
                     pulse_oximeter_available=True,
                     transport_arranged=True,
@@ -94,11 +104,11 @@ def _setup(factory: sessionmaker[Session], *, dosed: bool) -> tuple[Actor, Actor
     return doctor, other, ids
 
 
-def _in_threads(*targets) -> list[BaseException]:
+def _in_threads(*targets: Callable[[], None]) -> list[BaseException]:
     barrier = threading.Barrier(len(targets))
     errors: list[BaseException] = []
 
-    def run(target) -> None:
+    def run(target: Callable[[], None]) -> None:
         barrier.wait()
         try:
             target()
@@ -136,7 +146,7 @@ class TestConcurrentVitals:
         with factory() as s:
             rates = sorted(
                 v.heart_rate_bpm
-                for v in SessionRepository(s).get_full(ids[0]).vitals
+                for v in _load(s, ids[0]).vitals
                 if v.heart_rate_bpm is not None
             )
         expected = sorted(
@@ -182,9 +192,7 @@ class TestConcurrentStatusChange:
     def test_a_change_from_a_stale_read_is_a_409_not_a_lost_update(self, factory):
         doctor, nurse, ids = _setup(factory, dosed=False)
         stale = factory()
-        seen = SessionRepository(stale).get_full(
-            ids[0]
-        )  # read version 1 (keep a reference) ...
+        seen = _load(stale, ids[0])  # read version 1 (keep a reference) ...
         stale.commit()  # ... and keep the object (expire_on_commit is off)
         with factory() as s:
             begin_write(s)
@@ -195,7 +203,7 @@ class TestConcurrentStatusChange:
                 data=CheckInCreate(
                     systolic_mmhg=120,
                     diastolic_mmhg=80,
-                    hours_since_food=3,
+                    hours_since_food=Decimal(3),
                     minutes_since_liquids=60,
                     pulse_oximeter_available=True,
                     transport_arranged=True,
@@ -214,4 +222,4 @@ class TestConcurrentStatusChange:
         stale.rollback()
         stale.close()
         with factory() as s:
-            assert SessionRepository(s).get_full(ids[0]).status.value == "checked_in"
+            assert _load(s, ids[0]).status.value == "checked_in"

@@ -1,5 +1,247 @@
-"""/api/v1 sessions endpoints (to be implemented)."""
+"""/api/v1 sessions (record, check-in, dose, vitals, scales, events, discharge) and the board.
 
-from fastapi import APIRouter
+Also reschedule and cancel, and the board at ``/api/v1/board``.
 
-router = APIRouter(tags=["sessions"])
+A refused gate (pre-dose stop, unsigned caution, discharge before the gate opens) is a 409
+whose body carries ``findings``: every reason, each with its rule id.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable, Coroutine
+from datetime import date
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query, Request, Response, status
+from fastapi.responses import JSONResponse
+from fastapi.routing import APIRoute
+
+from ketapath.api.deps import CurrentActor, SessionDep
+from ketapath.schemas.alert import AlertRead
+from ketapath.schemas.base import Schema
+from ketapath.schemas.board import BoardRead
+from ketapath.schemas.course import SessionCancel, SessionReschedule, SessionSummary
+from ketapath.schemas.measurement import (
+    FindingRead,
+    MeasurementRead,
+    MeasurementRecorded,
+)
+from ketapath.schemas.session import (
+    AdverseEventCreate,
+    AdverseEventRead,
+    CheckInCreate,
+    DoseCreate,
+    ReadyCreate,
+    ScaleCreate,
+    SessionRead,
+    VitalSignCreate,
+    VitalSignRead,
+)
+from ketapath.services import board as board_service
+from ketapath.services import courses as course_service
+from ketapath.services import session_flows
+from ketapath.services import sessions as session_service
+from ketapath.services.courses import GateClosedError
+
+__all__ = ["GateRoute", "router"]
+
+
+class GateRoute(APIRoute):
+    """Renders :class:`GateClosedError` as 409 with ``detail`` and the ``findings`` list.
+
+    The session dependency has already rolled back when the error reaches this wrapper.
+    """
+
+    def get_route_handler(
+        self,
+    ) -> Callable[[Request], Coroutine[Any, Any, Response]]:
+        handler = super().get_route_handler()
+
+        async def gate_handler(request: Request) -> Response:
+            try:
+                return await handler(request)
+            except GateClosedError as error:
+                return JSONResponse(
+                    {"detail": error.message, "findings": error.findings},
+                    status_code=status.HTTP_409_CONFLICT,
+                )
+
+        return gate_handler
+
+
+router = APIRouter(tags=["sessions"], route_class=GateRoute)
+
+
+class VitalRecorded(Schema):
+    """A stored reading and the alert it raised, if any."""
+
+    vital: VitalSignRead
+    alert: AlertRead | None
+
+
+class AdverseEventRecorded(Schema):
+    """A stored adverse event and the alert it raised, if any."""
+
+    event: AdverseEventRead
+    alert: AlertRead | None
+
+
+@router.get("/board", response_model=BoardRead)
+def get_board(
+    session: SessionDep,
+    actor: CurrentActor,
+    on: Annotated[
+        date | None, Query(alias="date", description="Clinic-local date")
+    ] = None,
+    site_id: uuid.UUID | None = None,
+) -> BoardRead:
+    """The session board: one card per session of the day, by chair then time."""
+    return board_service.get_board(session, actor=actor, day=on, site_id=site_id)
+
+
+@router.get("/sessions/{session_id}", response_model=SessionRead)
+def get_session(
+    session: SessionDep, actor: CurrentActor, session_id: uuid.UUID
+) -> SessionRead:
+    """The full record of a session."""
+    return session_service.get_session(session, actor=actor, session_id=session_id)
+
+
+@router.patch("/sessions/{session_id}/schedule", response_model=SessionSummary)
+def reschedule_session(
+    session: SessionDep,
+    actor: CurrentActor,
+    session_id: uuid.UUID,
+    data: SessionReschedule,
+) -> SessionSummary:
+    """Move a scheduled session (date, time, chair)."""
+    return SessionSummary.model_validate(
+        course_service.reschedule_session(
+            session, actor=actor, session_id=session_id, data=data
+        )
+    )
+
+
+@router.post("/sessions/{session_id}/cancel", response_model=SessionSummary)
+def cancel_session(
+    session: SessionDep, actor: CurrentActor, session_id: uuid.UUID, data: SessionCancel
+) -> SessionSummary:
+    """Cancel a session before dosing."""
+    return SessionSummary.model_validate(
+        course_service.cancel_session(
+            session, actor=actor, session_id=session_id, data=data
+        )
+    )
+
+
+@router.post("/sessions/{session_id}/check-in", response_model=SessionRead)
+def check_in(
+    session: SessionDep, actor: CurrentActor, session_id: uuid.UUID, data: CheckInCreate
+) -> SessionRead:
+    """Pre-dose vitals and checklist; 409 with the findings on a stop or unsigned caution."""
+    return session_flows.check_in(
+        session, actor=actor, session_id=session_id, data=data
+    )
+
+
+@router.post(
+    "/sessions/{session_id}/doses",
+    response_model=SessionRead,
+    status_code=status.HTTP_201_CREATED,
+)
+def give_dose(
+    session: SessionDep, actor: CurrentActor, session_id: uuid.UUID, data: DoseCreate
+) -> SessionRead:
+    """Give the session's dose; a dose the rules forbid is 422 naming the rule."""
+    return session_flows.give_dose(
+        session, actor=actor, session_id=session_id, data=data
+    )
+
+
+@router.post(
+    "/sessions/{session_id}/vitals",
+    response_model=VitalRecorded,
+    status_code=status.HTTP_201_CREATED,
+)
+def record_vitals(
+    session: SessionDep,
+    actor: CurrentActor,
+    session_id: uuid.UUID,
+    data: VitalSignCreate,
+) -> VitalRecorded:
+    """One timed reading; a BP over the route's threshold raises an alert."""
+    vital, alert = session_flows.record_vitals(
+        session, actor=actor, session_id=session_id, data=data
+    )
+    return VitalRecorded(
+        vital=VitalSignRead.model_validate(vital),
+        alert=AlertRead.model_validate(alert) if alert else None,
+    )
+
+
+@router.post(
+    "/sessions/{session_id}/scales",
+    response_model=MeasurementRecorded,
+    status_code=status.HTTP_201_CREATED,
+)
+def record_scale(
+    session: SessionDep, actor: CurrentActor, session_id: uuid.UUID, data: ScaleCreate
+) -> MeasurementRecorded:
+    """MOAA/S, CADSS or BPRS positive in the session."""
+    recorded = session_flows.record_scale(
+        session, actor=actor, session_id=session_id, data=data
+    )
+    read = MeasurementRead.model_validate(recorded.measurement)
+    return MeasurementRecorded(
+        **read.model_dump(),
+        findings=[
+            FindingRead(
+                rule_id=f.rule_id,
+                rule_version=f.rule_version,
+                severity=str(f.severity),
+                message=f.message,
+            )
+            for f in recorded.findings
+        ],
+        alerts=[AlertRead.model_validate(a) for a in recorded.alerts],
+    )
+
+
+@router.post(
+    "/sessions/{session_id}/adverse-events",
+    response_model=AdverseEventRecorded,
+    status_code=status.HTTP_201_CREATED,
+)
+def record_adverse_event(
+    session: SessionDep,
+    actor: CurrentActor,
+    session_id: uuid.UUID,
+    data: AdverseEventCreate,
+) -> AdverseEventRecorded:
+    """An adverse event; a serious one raises an alert."""
+    event, alert = session_flows.record_adverse_event(
+        session, actor=actor, session_id=session_id, data=data
+    )
+    return AdverseEventRecorded(
+        event=AdverseEventRead.model_validate(event),
+        alert=AlertRead.model_validate(alert) if alert else None,
+    )
+
+
+@router.post("/sessions/{session_id}/ready", response_model=SessionRead)
+def mark_ready(
+    session: SessionDep, actor: CurrentActor, session_id: uuid.UUID, data: ReadyCreate
+) -> SessionRead:
+    """Effects resolved: the patient would be ready to leave."""
+    return session_flows.mark_ready(
+        session, actor=actor, session_id=session_id, data=data
+    )
+
+
+@router.post("/sessions/{session_id}/discharge", response_model=SessionRead)
+def discharge(
+    session: SessionDep, actor: CurrentActor, session_id: uuid.UUID
+) -> SessionRead:
+    """Discharge through the core's gate; 409 lists every reason it is closed."""
+    return session_flows.discharge(session, actor=actor, session_id=session_id)

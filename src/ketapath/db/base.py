@@ -50,6 +50,14 @@ def new_id() -> uuid.UUID:
     return uuid.uuid4()
 
 
+def canonical_decimal(value: Decimal) -> Decimal:
+    """Drop trailing zeros without switching to exponent form (150.0000 → 150, never 1.5E+2)."""
+    normalized = value.normalize()
+    if normalized.as_tuple().exponent > 0:  # type: ignore[operator]
+        return normalized.quantize(Decimal(1))
+    return normalized
+
+
 class UTCDateTime(TypeDecorator[datetime]):
     """A timezone-aware UTC timestamp on both databases (SQLite stores naive text)."""
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from importlib.resources import files
 
 from alembic import command
@@ -30,20 +31,45 @@ def alembic_config(engine: Engine | None = None) -> Config:
     return config
 
 
+def _run(engine: Engine, action: Callable[[Config], None]) -> None:
+    """Run one Alembic command in a single transaction.
+
+    SQLite rebuilds tables to alter columns (batch mode); with foreign keys on, dropping the
+    old table would cascade into child rows. So foreign keys are switched off for the
+    migration (this must happen outside a transaction), checked with ``foreign_key_check``
+    before commit, and switched on again.
+    """
+    sqlite = engine.dialect.name == "sqlite"
+    with engine.connect() as connection:
+        raw = connection.connection.driver_connection
+        if sqlite:
+            raw.execute("PRAGMA foreign_keys=OFF")  # type: ignore[union-attr]
+        try:
+            with connection.begin():
+                config = alembic_config(engine)
+                config.attributes["connection"] = connection
+                action(config)
+                if sqlite:
+                    broken = connection.exec_driver_sql(
+                        "PRAGMA foreign_key_check"
+                    ).fetchall()
+                    if broken:
+                        raise RuntimeError(
+                            f"migration left {len(broken)} broken foreign keys: {broken[:3]}"
+                        )
+        finally:
+            if sqlite:
+                raw.execute("PRAGMA foreign_keys=ON")  # type: ignore[union-attr]
+
+
 def upgrade(engine: Engine, revision: str = "head") -> None:
     """Upgrade the database to ``revision`` in one transaction."""
-    with engine.begin() as connection:
-        config = alembic_config(engine)
-        config.attributes["connection"] = connection
-        command.upgrade(config, revision)
+    _run(engine, lambda config: command.upgrade(config, revision))
 
 
 def downgrade(engine: Engine, revision: str) -> None:
     """Downgrade the database to ``revision`` (``base`` removes every table)."""
-    with engine.begin() as connection:
-        config = alembic_config(engine)
-        config.attributes["connection"] = connection
-        command.downgrade(config, revision)
+    _run(engine, lambda config: command.downgrade(config, revision))
 
 
 def current_revision(engine: Engine) -> str | None:

@@ -38,6 +38,8 @@ class PatientCreate(Schema):
     )
     weight_kg: Decimal | None = Field(default=None, gt=20, le=350, decimal_places=2)
     height_cm: Decimal | None = Field(default=None, ge=100, le=250, decimal_places=1)
+    pregnant: bool | None = None
+    breastfeeding: bool | None = None
     identifiers: list[IdentifierIn] = Field(default_factory=list, max_length=20)
 
 
@@ -66,6 +68,7 @@ class PatientUpdate(Schema):
     ) = None
     augmentation_used: bool | None = None
     ect_used: bool | None = None
+    bilateral_ect_failed: bool | None = None
     rems_enrolled: bool | None = None
 
 
@@ -92,12 +95,13 @@ class PatientRead(Schema):
     emergency_contact_phone: str | None
     weight_kg: Decimal | None
     height_cm: Decimal | None
-    pregnant: bool
-    breastfeeding: bool
+    pregnant: bool | None
+    breastfeeding: bool | None
     episode_duration_months: int | None
     episode_severity: str | None
     augmentation_used: bool
     ect_used: bool
+    bilateral_ect_failed: bool | None
     rems_enrolled: bool
     active: bool
     created_at: datetime

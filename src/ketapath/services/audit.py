@@ -26,11 +26,16 @@ def record(
     entity_id: uuid.UUID | str | None = None,
     patient_id: uuid.UUID | None = None,
     detail: dict[str, Any] | None = None,
+    clinic_id: uuid.UUID | None = None,
 ) -> None:
-    """Append one audit entry in the current transaction (it commits with the change it records)."""
+    """Append one audit entry in the current transaction (it commits with the change it records).
+
+    ``clinic_id`` defaults to the actor's; pass it where there is no actor (a failed login).
+    """
     AuditRepository(session).append(
         AuditEntry(
             occurred_at=utcnow(),
+            clinic_id=actor.clinic_id if actor else clinic_id,
             actor_id=actor.user_id if actor else None,
             actor_role=actor.role.value if actor else None,
             action=action,
@@ -58,5 +63,9 @@ def list_entries(
         session, actor=actor, action="read", entity="audit_log", patient_id=patient_id
     )
     return AuditRepository(session).list(
-        patient_id=patient_id, since=since, limit=limit, offset=offset
+        clinic_id=actor.clinic_id,
+        patient_id=patient_id,
+        since=since,
+        limit=limit,
+        offset=offset,
     )

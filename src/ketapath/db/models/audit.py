@@ -26,6 +26,9 @@ class AuditEntry(Base):
 
     id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=new_id)
     occurred_at: Mapped[datetime] = mapped_column(default=utcnow)
+    clinic_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("clinics.id", ondelete="RESTRICT"), index=True
+    )
     actor_id: Mapped[uuid.UUID | None] = mapped_column(
         ForeignKey("users.id", ondelete="RESTRICT")
     )

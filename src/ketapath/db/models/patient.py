@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
 
 from sqlalchemy import CheckConstraint, ForeignKey, String, UniqueConstraint
@@ -48,12 +48,14 @@ class Patient(TimestampMixin, Base):
     emergency_contact_phone: Mapped[str | None] = mapped_column(String(40))
     weight_kg: Mapped[Decimal | None]
     height_cm: Mapped[Decimal | None]
-    pregnant: Mapped[bool] = mapped_column(default=False)
-    breastfeeding: Mapped[bool] = mapped_column(default=False)
+    # None = not recorded: the eligibility rules treat unknown pregnancy status as a caution.
+    pregnant: Mapped[bool | None]
+    breastfeeding: Mapped[bool | None]
     episode_duration_months: Mapped[int | None]
     episode_severity: Mapped[str | None] = mapped_column(String(32))
     augmentation_used: Mapped[bool] = mapped_column(default=False)
     ect_used: Mapped[bool] = mapped_column(default=False)
+    bilateral_ect_failed: Mapped[bool | None]
     rems_enrolled: Mapped[bool] = mapped_column(default=False)
     active: Mapped[bool] = mapped_column(default=True)
 
@@ -89,6 +91,8 @@ class Condition(TimestampMixin, Base):
     )
     code: Mapped[str] = mapped_column(String(64))
     note: Mapped[str | None] = mapped_column(String(1000))
+    # A resolved condition stays on record (history is never deleted) but no longer counts.
+    resolved_at: Mapped[datetime | None]
     recorded_by_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("users.id"))
 
 

@@ -24,14 +24,17 @@ class AuditRepository(Repository[AuditEntry]):
     def list(
         self,
         *,
+        clinic_id: uuid.UUID,
         patient_id: uuid.UUID | None = None,
         since: datetime | None = None,
         limit: int = 100,
         offset: int = 0,
     ) -> Sequence[AuditEntry]:
-        """Newest first, optionally for one patient."""
-        query = select(AuditEntry).order_by(
-            AuditEntry.occurred_at.desc(), AuditEntry.id
+        """One clinic's entries, newest first, optionally for one patient."""
+        query = (
+            select(AuditEntry)
+            .where(AuditEntry.clinic_id == clinic_id)
+            .order_by(AuditEntry.occurred_at.desc(), AuditEntry.id)
         )
         if patient_id is not None:
             query = query.where(AuditEntry.patient_id == patient_id)

@@ -1,0 +1,296 @@
+"""Read a treatment session; the status life cycle, elapsed time, next due item and gate.
+
+Every view of a session needs the same things: status transitions, the time since the first
+dose, what is due next and the discharge gate, each computed by the core.
+
+The clock is read here (``utcnow``) and passed to the core as elapsed minutes; every function
+takes an optional ``now`` so tests can move time. The actions (check-in, dose, vitals, scales,
+adverse events, ready, discharge) are in :mod:`ketapath.services.session_flows`.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from datetime import datetime
+
+from sqlalchemy.orm import Session
+
+from ketapath.core.monitoring import (
+    DischargeCheck,
+    esketamine_discharge_check,
+    iv_discharge_check,
+    vitals_schedule_minutes,
+)
+from ketapath.db.base import utcnow
+from ketapath.db.models import (
+    Dose,
+    Patient,
+    Route,
+    SessionStatus,
+    TreatmentCourse,
+    TreatmentSession,
+    VitalSign,
+)
+from ketapath.db.repositories.courses import CourseRepository
+from ketapath.db.repositories.sessions import SessionRepository
+from ketapath.schemas.measurement import MeasurementRead
+from ketapath.schemas.session import (
+    AdverseEventRead,
+    DoseRead,
+    NextDue,
+    SessionRead,
+    VitalSignRead,
+)
+from ketapath.services import audit
+from ketapath.services.courses import (
+    DOSING_KINDS,
+    ClinicRules,
+    clinic_rules,
+    finding_dicts,
+    load_session,
+)
+from ketapath.services.errors import ConflictError
+from ketapath.services.permissions import Actor, Capability
+
+__all__ = [
+    "MAX_ELAPSED_MINUTES",
+    "SCHEDULE_EARLY_MINUTES",
+    "discharge_gate",
+    "ensure_transition",
+    "gate_state",
+    "get_session",
+    "load_rules",
+    "minutes_after",
+    "next_due",
+    "schedule_for",
+    "session_read",
+]
+
+TRANSITIONS: dict[SessionStatus, frozenset[SessionStatus]] = {
+    SessionStatus.SCHEDULED: frozenset(
+        {SessionStatus.CHECKED_IN, SessionStatus.CANCELLED}
+    ),
+    SessionStatus.CHECKED_IN: frozenset(
+        {SessionStatus.DOSING, SessionStatus.MONITORING, SessionStatus.CANCELLED}
+    ),
+    SessionStatus.DOSING: frozenset({SessionStatus.MONITORING}),
+    SessionStatus.MONITORING: frozenset(
+        {SessionStatus.READY, SessionStatus.DISCHARGED}
+    ),
+    SessionStatus.READY: frozenset({SessionStatus.DISCHARGED}),
+    SessionStatus.DISCHARGED: frozenset(),
+    SessionStatus.CANCELLED: frozenset(),
+}
+"""The session life cycle; anything else is a 409 naming the current status."""
+
+SCHEDULE_EARLY_MINUTES = 5
+"""A reading up to 5 min before a scheduled mark counts for it (shell tolerance, not a rule)."""
+MAX_ELAPSED_MINUTES = 24 * 60
+"""The core's discharge checks accept at most one day of elapsed minutes."""
+
+
+def ensure_transition(treatment: TreatmentSession, to: SessionStatus) -> None:
+    """Raise 409 unless the life cycle allows ``to`` from the current status."""
+    if to not in TRANSITIONS[treatment.status]:
+        raise ConflictError(
+            f"cannot move a {treatment.status.value} session to {to.value} "
+            f"(current status: {treatment.status.value})",
+            field="status",
+        )
+
+
+def minutes_after(start: datetime | None, moment: datetime) -> int | None:
+    """Whole minutes from ``start`` to ``moment`` (None before or without a start)."""
+    if start is None or moment < start:
+        return None
+    return int((moment - start).total_seconds() // 60)
+
+
+def schedule_for(course: TreatmentCourse, rules: ClinicRules) -> tuple[int, ...]:
+    """The core's vital-sign schedule (minutes from the first dose) for this course."""
+    return vitals_schedule_minutes(
+        course.route.value,
+        infusion_minutes=course.infusion_minutes or rules.iv.default_minutes,
+        interval_minutes=rules.iv_vitals_interval_minutes,
+    )
+
+
+def _covers(vital: VitalSign, mark: int, *, needs_bp: bool) -> bool:
+    if vital.minutes_after_dose is None:
+        return False
+    if needs_bp and (vital.systolic_mmhg is None or vital.diastolic_mmhg is None):
+        return False
+    return vital.minutes_after_dose >= mark - SCHEDULE_EARLY_MINUTES
+
+
+def _label(route: Route, mark: int, last: int) -> str:
+    if mark == last:
+        return (
+            "pre-discharge vitals"
+            if route is Route.ESKETAMINE
+            else f"vitals at end ({mark} min)"
+        )
+    return f"BP at {mark} min" if route is Route.ESKETAMINE else f"vitals at {mark} min"
+
+
+def next_due(
+    route: Route,
+    schedule: Sequence[int],
+    vitals: Sequence[VitalSign],
+    elapsed: int | None,
+) -> NextDue | None:
+    """The first scheduled reading after dosing that no reading covers yet."""
+    if elapsed is None:
+        return None
+    marks = [m for m in schedule if m > 0]
+    for mark in marks:
+        if not any(_covers(v, mark, needs_bp=True) for v in vitals):
+            return NextDue(
+                label=_label(route, mark, marks[-1]),
+                at_minutes=mark,
+                due_in_minutes=mark - elapsed,
+            )
+    return None
+
+
+def _infusion_minutes(doses: Sequence[Dose]) -> int:
+    return next((d.infusion_minutes for d in doses if d.infusion_minutes), 0)
+
+
+def discharge_gate(
+    course: TreatmentCourse,
+    treatment: TreatmentSession,
+    rules: ClinicRules,
+    now: datetime,
+) -> DischargeCheck | None:
+    """The core's discharge check for the session now (None before the first dose)."""
+    if treatment.first_dose_at is None:
+        return None
+    elapsed = min(minutes_after(treatment.first_dose_at, now) or 0, MAX_ELAPSED_MINUTES)
+    effects = (treatment.discharge or {}).get("effects", {})
+    if course.route is Route.ESKETAMINE:
+        bp_at_40 = any(
+            _covers(v, schedule_for(course, rules)[1], needs_bp=True)
+            for v in treatment.vitals
+        )
+        return esketamine_discharge_check(
+            minutes_since_first_device=elapsed,
+            sedation_resolved=effects.get("sedation_resolved"),
+            dissociation_resolved=effects.get("dissociation_resolved"),
+            respiratory_depression_resolved=effects.get("respiratory_ok"),
+            bp_at_40_min_recorded=bp_at_40,
+        )
+    since_end = max(0, elapsed - _infusion_minutes(treatment.doses))
+    return iv_discharge_check(
+        minutes_since_infusion_end=since_end,
+        vital_signs_stable=effects.get("vital_signs_stable"),
+        mental_status_at_baseline=effects.get("mental_status_at_baseline"),
+        min_minutes_after_infusion=rules.protocols.iv_post_infusion_observation_minutes,
+    )
+
+
+def gate_state(check: DischargeCheck | None) -> dict[str, object] | None:
+    """The discharge gate as JSON: open or not, and every reason it is closed."""
+    if check is None:
+        return None
+    return {
+        "ready": check.ready,
+        "reasons": [
+            f for f in finding_dicts(check.findings) if f["severity"] != "info"
+        ],
+    }
+
+
+def session_read(
+    session: Session,
+    *,
+    treatment: TreatmentSession,
+    patient: Patient,
+    rules: ClinicRules,
+    now: datetime,
+) -> SessionRead:
+    """The full record of a session (one query for its scales, the rest already loaded)."""
+    repository = SessionRepository(session)
+    course = repository.course_of(treatment)
+    elapsed = minutes_after(treatment.first_dose_at, now)
+    dosing = treatment.kind in DOSING_KINDS
+    schedule = schedule_for(course, rules) if dosing else ()
+    active = treatment.status not in (SessionStatus.DISCHARGED, SessionStatus.CANCELLED)
+    return SessionRead(
+        id=treatment.id,
+        course_id=course.id,
+        protocol=course.protocol,
+        route=course.route.value,
+        patient_id=patient.id,
+        patient_name=f"{patient.given_name} {patient.family_name}",
+        patient_mrn=patient.mrn,
+        number=treatment.number,
+        phase=treatment.phase,
+        kind=treatment.kind,
+        scheduled_date=treatment.scheduled_date,
+        scheduled_time=treatment.scheduled_time,
+        chair_id=treatment.chair_id,
+        status=treatment.status.value,
+        version=treatment.version,
+        planned_dose_mg=treatment.planned_dose_mg,
+        planned_dose_mg_per_kg=treatment.planned_dose_mg_per_kg,
+        planned_chair_minutes=treatment.planned_chair_minutes,
+        predose_check=treatment.predose_check,
+        predose_acknowledged_by_id=treatment.predose_acknowledged_by_id,
+        checked_in_at=treatment.checked_in_at,
+        first_dose_at=treatment.first_dose_at,
+        ready_at=treatment.ready_at,
+        discharged_at=treatment.discharged_at,
+        discharged_by_id=treatment.discharged_by_id,
+        discharge=treatment.discharge,
+        minutes_since_first_dose=elapsed,
+        next_due=next_due(course.route, schedule, treatment.vitals, elapsed)
+        if active
+        else None,
+        vitals_schedule_minutes=list(schedule),
+        discharge_gate=gate_state(discharge_gate(course, treatment, rules, now))
+        if active and dosing
+        else None,
+        doses=[DoseRead.model_validate(d) for d in treatment.doses],
+        vitals=[VitalSignRead.model_validate(v) for v in treatment.vitals],
+        scales=[
+            MeasurementRead.model_validate(m) for m in repository.scales(treatment.id)
+        ],
+        adverse_events=[
+            AdverseEventRead.model_validate(a) for a in treatment.adverse_events
+        ],
+    )
+
+
+def load_rules(session: Session, patient: Patient) -> ClinicRules:
+    """The clinic's core settings for this patient's clinic."""
+    return clinic_rules(CourseRepository(session).clinic(patient.clinic_id))
+
+
+def get_session(
+    session: Session,
+    *,
+    actor: Actor,
+    session_id: uuid.UUID,
+    now: datetime | None = None,
+) -> SessionRead:
+    """The full record of one session (nurse or prescriber; audited)."""
+    treatment, patient = load_session(
+        session, actor=actor, session_id=session_id, capability=Capability.SESSION_RUN
+    )
+    audit.record(
+        session,
+        actor=actor,
+        action="read",
+        entity="session",
+        entity_id=treatment.id,
+        patient_id=patient.id,
+    )
+    return session_read(
+        session,
+        treatment=treatment,
+        patient=patient,
+        rules=load_rules(session, patient),
+        now=now or utcnow(),
+    )

@@ -1,0 +1,223 @@
+"""/api/v1/board: cards by chair then time, fixed query count, one audit entry per request."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+import pytest
+from sqlalchemy import event, select
+from tests.factories import (
+    bearer_for,
+    make_clinic,
+    make_patient,
+    make_site_with_chairs,
+    make_user,
+)
+from tests.factories_sessions import make_course
+
+from ketapath.db.base import utcnow
+from ketapath.db.models import Alert, AlertKind, AlertSeverity, AuditEntry, Role
+from ketapath.services.clinic import today_in
+
+ALL_DAYS = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
+DAY = date(2025, 3, 3)
+
+
+@pytest.fixture
+def ctx(session):
+    clinic = make_clinic(session)
+    site, chairs = make_site_with_chairs(session, clinic, chairs=3)
+    prescriber = make_user(session, clinic, role=Role.PRESCRIBER)
+    return {
+        "clinic": clinic,
+        "site": site,
+        "chairs": chairs,
+        "prescriber": prescriber,
+        "nurse": bearer_for(session, make_user(session, clinic, role=Role.NURSE)),
+    }
+
+
+def plan(session, ctx, *, chair, time, name, start=DAY):
+    patient = make_patient(session, ctx["clinic"], family_name=name)
+    _course, sessions = make_course(
+        session,
+        patient,
+        ctx["prescriber"],
+        chair=chair,
+        start=start,
+        scheduled_time=time,
+        weekdays=ALL_DAYS,
+    )
+    return patient, sessions
+
+
+class QueryCounter:
+    def __init__(self, connection):
+        self.count = 0
+        self.connection = connection
+
+    def __enter__(self):
+        event.listen(self.connection, "before_cursor_execute", self._count)
+        return self
+
+    def __exit__(self, *exc):
+        event.remove(self.connection, "before_cursor_execute", self._count)
+
+    def _count(self, *args):
+        self.count += 1
+
+
+class TestBoard:
+    def test_cards_are_ordered_by_chair_then_time_with_alert_counts(
+        self, client, session, ctx
+    ):
+        c1, c2, _c3 = ctx["chairs"]
+        plan(session, ctx, chair=c1, time="13:00", name="Late")
+        plan(session, ctx, chair=c1, time="09:00", name="Early")
+        other, _ = plan(session, ctx, chair=c2, time="08:00", name="Other")
+        session.add(
+            Alert(
+                patient_id=other.id,
+                kind=AlertKind.VITALS,
+                severity=AlertSeverity.HIGH,
+                message="BP high",
+                rule_id="BP-ESK-01",
+                raised_at=utcnow(),
+            )
+        )
+        session.flush()
+        response = client.get(
+            "/api/v1/board", params={"date": DAY.isoformat()}, headers=ctx["nurse"]
+        )
+        assert response.status_code == 200, response.text
+        cards = response.json()["cards"]
+        assert [c["patient_name"].split()[-1] for c in cards] == [
+            "Early",
+            "Late",
+            "Other",
+        ]
+        assert [c["open_alerts"] for c in cards] == [0, 0, 1]
+        assert cards[0]["chair_name"] == "Chair 1"
+        assert cards[0]["route"] == "esketamine"
+        assert cards[0]["status"] == "scheduled"
+        assert cards[0]["next_due"] is None
+
+    def test_in_session_card_shows_timer_next_due_and_gate(self, client, session, ctx):
+        patient, sessions = plan(
+            session,
+            ctx,
+            chair=ctx["chairs"][0],
+            time="09:00",
+            name="Run",
+            start=today_in(ctx["clinic"]),
+        )
+        patient.rems_enrolled = True
+        session.flush()
+        url = f"/api/v1/sessions/{sessions[0].id}"
+        client.post(
+            f"{url}/check-in",
+            headers=ctx["nurse"],
+            json={
+                "systolic_mmhg": 120,
+                "diastolic_mmhg": 80,
+                "hours_since_food": "3",
+                "minutes_since_liquids": 60,
+                "pulse_oximeter_available": True,
+                "transport_arranged": True,
+            },
+        )
+        given = (utcnow() - timedelta(minutes=20)).isoformat()
+        assert (
+            client.post(
+                f"{url}/doses", json={"given_at": given}, headers=ctx["nurse"]
+            ).status_code
+            == 201
+        )
+        card = client.get("/api/v1/board", headers=ctx["nurse"]).json()["cards"][0]
+        assert card["status"] == "monitoring"
+        assert card["minutes_since_first_dose"] == 20
+        assert card["next_due"]["label"] == "BP at 40 min"
+        assert card["next_due"]["due_in_minutes"] == 20
+        assert card["latest_vitals"]["systolic_mmhg"] == 120
+        assert card["discharge_gate"]["ready"] is False
+        assert "DIS-ESK-120" in {
+            r["rule_id"] for r in card["discharge_gate"]["reasons"]
+        }
+
+    def test_query_count_does_not_grow_with_cards(
+        self, client, session, connection, ctx
+    ):
+        plan(session, ctx, chair=ctx["chairs"][0], time="09:00", name="One")
+        with QueryCounter(connection) as few:
+            client.get(
+                "/api/v1/board", params={"date": DAY.isoformat()}, headers=ctx["nurse"]
+            )
+        for i in range(5):
+            plan(
+                session, ctx, chair=ctx["chairs"][i % 3], time=f"1{i}:00", name=f"P{i}"
+            )
+        with QueryCounter(connection) as many:
+            body = client.get(
+                "/api/v1/board", params={"date": DAY.isoformat()}, headers=ctx["nurse"]
+            ).json()
+        assert len(body["cards"]) == 6
+        assert many.count == few.count
+
+    def test_site_filter(self, client, session, ctx):
+        _other_site, other_chairs = make_site_with_chairs(
+            session, ctx["clinic"], chairs=1
+        )
+        plan(session, ctx, chair=ctx["chairs"][0], time="09:00", name="Here")
+        plan(session, ctx, chair=other_chairs[0], time="09:00", name="There")
+        cards = client.get(
+            "/api/v1/board",
+            params={"date": DAY.isoformat(), "site_id": str(ctx["site"].id)},
+            headers=ctx["nurse"],
+        ).json()["cards"]
+        assert [c["patient_name"].split()[-1] for c in cards] == ["Here"]
+
+    def test_one_audit_entry_lists_the_patients(self, client, session, ctx):
+        a, _ = plan(session, ctx, chair=ctx["chairs"][0], time="09:00", name="A")
+        b, _ = plan(session, ctx, chair=ctx["chairs"][1], time="09:00", name="B")
+        client.get(
+            "/api/v1/board", params={"date": DAY.isoformat()}, headers=ctx["nurse"]
+        )
+        session.flush()
+        entries = session.scalars(
+            select(AuditEntry).where(AuditEntry.entity == "board")
+        ).all()
+        assert len(entries) == 1
+        assert sorted(entries[0].detail["patient_ids"]) == sorted(
+            [str(a.id), str(b.id)]
+        )
+
+    def test_other_clinics_sessions_are_not_shown(self, client, session, ctx):
+        other = make_clinic(session, name="Elsewhere")
+        _s, chairs = make_site_with_chairs(session, other)
+        doctor = make_user(session, other, role=Role.PRESCRIBER)
+        patient = make_patient(session, other)
+        make_course(
+            session, patient, doctor, chair=chairs[0], start=DAY, weekdays=ALL_DAYS
+        )
+        cards = client.get(
+            "/api/v1/board", params={"date": DAY.isoformat()}, headers=ctx["nurse"]
+        ).json()["cards"]
+        assert cards == []
+
+    def test_bad_date_is_422_naming_date(self, client, ctx):
+        response = client.get(
+            "/api/v1/board", params={"date": "2025-13-01"}, headers=ctx["nurse"]
+        )
+        assert response.status_code == 422
+        assert response.json()["errors"][0]["field"] == "date"
+
+    def test_without_login_is_401(self, client):
+        assert client.get("/api/v1/board").status_code == 401
+
+    def test_patient_may_not_see_the_board(self, client, session, ctx):
+        patient = make_patient(session, ctx["clinic"])
+        headers = bearer_for(
+            session,
+            make_user(session, ctx["clinic"], role=Role.PATIENT, patient=patient),
+        )
+        assert client.get("/api/v1/board", headers=headers).status_code == 403
