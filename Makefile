@@ -5,7 +5,7 @@ UV := $(TOOLS)/bin/uv
 VENV := .venv
 RUN := $(UV) run --frozen --no-sync
 
-.PHONY: demo check test lint sync clean
+.PHONY: demo calculators check test lint sync clean
 
 $(UV):
 	python3 -m venv $(TOOLS)
@@ -14,7 +14,12 @@ $(UV):
 sync: $(UV)
 	UV_PYTHON_DOWNLOADS=never $(UV) sync --frozen
 
+# The clinic server on a demo clinic (SQLite in ./ketapath-data, created and seeded on first run).
 demo: sync
+	$(RUN) ketapath serve --demo --data-dir ketapath-data $(DEMO_ARGS)
+
+# The offline calculators on a worked example (no server, no database).
+calculators: sync
 	$(RUN) ketapath demo
 
 lint: sync

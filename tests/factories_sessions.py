@@ -30,7 +30,8 @@ def make_assessment(
     *,
     contraindicated: dict[str, list[str]] | None = None,
 ) -> Assessment:
-    """A stored assessment; ``contraindicated`` maps a route to the rule ids that forbid it."""
+    """A stored assessment in the shape `services.assessments` stores (`ketapath assess` JSON);
+    ``contraindicated`` maps a route to the rule ids that forbid it."""
     contraindicated = contraindicated or {}
     routes: dict[str, Any] = {}
     for route in ROUTES:
@@ -39,10 +40,11 @@ def make_assessment(
             "status": "contraindicated" if rule_ids else "eligible",
             "findings": [
                 {
-                    "rule_id": rule_id,
-                    "rule_version": "1",
+                    "rule": rule_id,
+                    "version": "1",
                     "severity": "contraindicated",
                     "message": f"{rule_id} applies",
+                    "sources": ["test source [V]"],
                 }
                 for rule_id in rule_ids
             ],

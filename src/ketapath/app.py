@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from fastapi import FastAPI
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, RedirectResponse
 from sqlalchemy import Engine, text
 
 from ketapath import __version__
@@ -34,6 +34,11 @@ def create_app(
     app.state.session_factory = make_session_factory(engine)
     install_error_handlers(app)
     app.include_router(api_router)
+
+    @app.get("/", include_in_schema=False)
+    def root() -> RedirectResponse:
+        """The API explorer until the clinic web app is mounted here."""
+        return RedirectResponse("/api/docs")
 
     @app.get("/healthz", tags=["health"])
     def healthz() -> JSONResponse:

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import importlib
 import os
-from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -42,11 +41,6 @@ def _export_data_dir(data_dir: Path) -> Path:
     return resolved
 
 
-def _local_today() -> date:
-    """Today in the server's local time zone: demo schedules start from the operator's today."""
-    return datetime.now(UTC).astimezone().date()
-
-
 def _load_demo() -> Any:
     """Import the demo seeder lazily: the server runs without it unless --demo is given."""
     try:
@@ -71,7 +65,7 @@ def _demo_logins(engine: Engine) -> list[tuple[str, str, str]] | None:
     demo = _load_demo()
     if not _has_clinic(engine):
         with session_scope(make_session_factory(engine)) as session:
-            result = demo.seed_demo(session, as_of=_local_today())
+            result = demo.seed_demo(session)
         return _as_logins(result.logins)
     recall = getattr(demo, "demo_logins", None)
     if recall is None:

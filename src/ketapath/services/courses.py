@@ -160,13 +160,14 @@ def _contraindicated_rule_ids(assessment: Assessment, route: Route) -> list[str]
     routes = (assessment.decision or {}).get("routes")
     entry = routes.get(route.value) if isinstance(routes, dict) else None
     findings = entry.get("findings", []) if isinstance(entry, dict) else []
+    # Stored decisions name a finding's rule under "rule" (the `ketapath assess` shape).
     return sorted(
         {
-            str(f["rule_id"])
+            str(f["rule"])
             for f in findings
             if isinstance(f, dict)
             and f.get("severity") == "contraindicated"
-            and "rule_id" in f
+            and "rule" in f
         }
     )
 

@@ -581,9 +581,20 @@ def discharge(
         session, actor=actor, session_id=session_id, capability=Capability.DISCHARGE
     )
     ensure_transition(treatment, SessionStatus.DISCHARGED)
+    if treatment.kind not in DOSING_KINDS:
+        # No drug was given (KAP preparation or integration): the session is simply completed.
+        treatment.status = SessionStatus.DISCHARGED
+        treatment.discharged_at = moment
+        treatment.discharged_by_id = actor.user_id
+        treatment.discharge = {"drug_given": False, "findings": []}
+        flush_session_change(session)
+        _audit(session, actor, "discharge", "session", treatment.id, patient.id, set())
+        return _read(session, treatment, patient, moment)
     course = SessionRepository(session).course_of(treatment)
     check = discharge_gate(course, treatment, load_rules(session, patient), moment)
-    assert check is not None  # monitoring and ready sessions have a first dose
+    assert (
+        check is not None
+    )  # a dosing session reaches discharge only after its first dose
     if not check.ready:
         reasons = [f for f in finding_dicts(check.findings) if f["severity"] != "info"]
         raise GateClosedError("discharge refused", findings=reasons)

@@ -56,6 +56,7 @@ from ketapath.services.permissions import Actor, Capability
 __all__ = [
     "MAX_ELAPSED_MINUTES",
     "SCHEDULE_EARLY_MINUTES",
+    "allowed_transitions",
     "discharge_gate",
     "ensure_transition",
     "gate_state",
@@ -90,9 +91,24 @@ MAX_ELAPSED_MINUTES = 24 * 60
 """The core's discharge checks accept at most one day of elapsed minutes."""
 
 
+def allowed_transitions(treatment: TreatmentSession) -> frozenset[SessionStatus]:
+    """Where the session may go next.
+
+    A session with no drug (KAP preparation or integration) is completed straight from
+    check-in: there is nothing to monitor and no gate to pass.
+    """
+    allowed = TRANSITIONS[treatment.status]
+    if (
+        treatment.kind not in DOSING_KINDS
+        and treatment.status is SessionStatus.CHECKED_IN
+    ):
+        allowed = allowed | {SessionStatus.DISCHARGED}
+    return allowed
+
+
 def ensure_transition(treatment: TreatmentSession, to: SessionStatus) -> None:
     """Raise 409 unless the life cycle allows ``to`` from the current status."""
-    if to not in TRANSITIONS[treatment.status]:
+    if to not in allowed_transitions(treatment):
         raise ConflictError(
             f"cannot move a {treatment.status.value} session to {to.value} "
             f"(current status: {treatment.status.value})",
