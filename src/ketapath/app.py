@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import threading
+
 from fastapi import FastAPI
 from fastapi.responses import JSONResponse, RedirectResponse
 from sqlalchemy import Engine, text
@@ -32,6 +34,10 @@ def create_app(
     app.state.settings = settings
     app.state.engine = engine
     app.state.session_factory = make_session_factory(engine)
+    # SQLite has one writer at a time: queue this process's writers on a lock (see api.deps).
+    app.state.writer_lock = (
+        threading.Lock() if engine.dialect.name == "sqlite" else None
+    )
     install_error_handlers(app)
     app.include_router(api_router)
 

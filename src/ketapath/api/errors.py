@@ -7,7 +7,7 @@ import logging
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import IntegrityError, OperationalError
 
 from ketapath.core.errors import ClinicalError, RuleViolationError
 from ketapath.services.errors import ServiceError
@@ -58,6 +58,17 @@ def install_error_handlers(app: FastAPI) -> None:
         ]
         summary = "; ".join(f"{e['field']}: {e['message']}" for e in errors)
         return JSONResponse({"detail": summary, "errors": errors}, status_code=422)
+
+    @app.exception_handler(OperationalError)
+    async def database_busy(_request: Request, error: OperationalError) -> JSONResponse:
+        # The database could not be reached or stayed locked past its timeout: a transient
+        # condition the client may retry, never a 500 and never a partial write (rolled back).
+        log.warning("database unavailable: %s", type(error.orig).__name__)
+        return JSONResponse(
+            {"detail": "the database is busy or unavailable; try again"},
+            status_code=503,
+            headers={"Retry-After": "1"},
+        )
 
     @app.exception_handler(IntegrityError)
     async def integrity_error(_request: Request, error: IntegrityError) -> JSONResponse:
