@@ -29,8 +29,10 @@ lint: sync
 	$(RUN) lint-imports
 
 # PostgreSQL is production: the tests run against it too (scripts/ensure-postgres starts or
-# installs it). KETAPATH_REQUIRE_POSTGRES=1 (set by CI) turns a missing server into a failure.
+# installs it); browser tests drive Debian's chromium (scripts/ensure-chromium installs it).
+# KETAPATH_REQUIRE_POSTGRES=1 / KETAPATH_REQUIRE_BROWSER=1 (set by CI) make a missing one fail.
 test: sync
+	@scripts/ensure-chromium >/dev/null || [ "$${KETAPATH_REQUIRE_BROWSER:-0}" != 1 ]
 	@url=$$(scripts/ensure-postgres) || { [ "$${KETAPATH_REQUIRE_POSTGRES:-0}" = 1 ] && exit 1; url=; }; \
 	KETAPATH_TEST_POSTGRES_URL=$${KETAPATH_TEST_POSTGRES_URL:-$$url} $(RUN) pytest $(PYTEST_ARGS)
 

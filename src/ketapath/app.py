@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import threading
+from importlib.resources import files
 
 from fastapi import FastAPI
-from fastapi.responses import JSONResponse, RedirectResponse
+from fastapi.responses import JSONResponse
+from fastapi.staticfiles import StaticFiles
 from sqlalchemy import Engine, text
 
 from ketapath import __version__
@@ -13,6 +15,9 @@ from ketapath.api.errors import install_error_handlers
 from ketapath.api.router import api_router
 from ketapath.config import Settings, get_settings
 from ketapath.db.engine import make_engine, make_session_factory
+from ketapath.web.deps import LoginRequiredError
+from ketapath.web.errors import login_redirect, render_error
+from ketapath.web.router import web_router
 
 __all__ = ["create_app"]
 
@@ -38,13 +43,15 @@ def create_app(
     app.state.writer_lock = (
         threading.Lock() if engine.dialect.name == "sqlite" else None
     )
-    install_error_handlers(app)
+    install_error_handlers(app, html=render_error)
+    app.add_exception_handler(LoginRequiredError, login_redirect)  # type: ignore[arg-type]
     app.include_router(api_router)
-
-    @app.get("/", include_in_schema=False)
-    def root() -> RedirectResponse:
-        """The API explorer until the clinic web app is mounted here."""
-        return RedirectResponse("/api/docs")
+    app.include_router(web_router)
+    app.mount(
+        "/static",
+        StaticFiles(directory=str(files("ketapath.web") / "static")),
+        name="static",
+    )
 
     @app.get("/healthz", tags=["health"])
     def healthz() -> JSONResponse:

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from sqlalchemy.exc import IntegrityError, OperationalError
 
 from ketapath.core.errors import ClinicalError, RuleViolationError
@@ -22,11 +23,28 @@ def _field(loc: tuple[object, ...] | list[object]) -> str:
     return ".".join(parts) or "body"
 
 
-def install_error_handlers(app: FastAPI) -> None:
-    """Register the handlers; every error body has ``detail`` and, where known, ``field``."""
+HtmlErrorRenderer = Callable[[Request, int, str], Response]
+
+
+def _wants_html(request: Request, html: HtmlErrorRenderer | None) -> bool:
+    path = request.url.path
+    return html is not None and not (
+        path.startswith("/api/") or path in {"/openapi.json", "/healthz"}
+    )
+
+
+def install_error_handlers(
+    app: FastAPI, *, html: HtmlErrorRenderer | None = None
+) -> None:
+    """Register the handlers; every error body has ``detail`` and, where known, ``field``.
+
+    ``html`` renders the same errors as pages for the web UI (paths outside ``/api``).
+    """
 
     @app.exception_handler(ServiceError)
-    async def service_error(_request: Request, error: ServiceError) -> JSONResponse:
+    async def service_error(request: Request, error: ServiceError) -> Response:
+        if html is not None and _wants_html(request, html):
+            return html(request, error.status_code, error.message)
         body: dict[str, object] = {"detail": error.message}
         if error.field:
             body["field"] = error.field
@@ -34,7 +52,9 @@ def install_error_handlers(app: FastAPI) -> None:
         return JSONResponse(body, status_code=error.status_code, headers=headers)
 
     @app.exception_handler(ClinicalError)
-    async def clinical_error(_request: Request, error: ClinicalError) -> JSONResponse:
+    async def clinical_error(request: Request, error: ClinicalError) -> Response:
+        if html is not None and _wants_html(request, html):
+            return html(request, 422, error.message)
         body: dict[str, object] = {"detail": error.message}
         if error.field:
             body["field"] = error.field
@@ -46,8 +66,8 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(RequestValidationError)
     async def validation_error(
-        _request: Request, error: RequestValidationError
-    ) -> JSONResponse:
+        request: Request, error: RequestValidationError
+    ) -> Response:
         errors = [
             {
                 "field": _field(e.get("loc", ())),
@@ -57,6 +77,8 @@ def install_error_handlers(app: FastAPI) -> None:
             for e in error.errors()
         ]
         summary = "; ".join(f"{e['field']}: {e['message']}" for e in errors)
+        if html is not None and _wants_html(request, html):
+            return html(request, 422, summary)
         return JSONResponse({"detail": summary, "errors": errors}, status_code=422)
 
     @app.exception_handler(OperationalError)

@@ -1,0 +1,1 @@
+"""Server-rendered views, one module per area; they parse, call services and render."""

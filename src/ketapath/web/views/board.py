@@ -1,0 +1,5 @@
+"""Web views: board (to be implemented)."""
+
+from fastapi import APIRouter
+
+router = APIRouter()

@@ -1,0 +1,5 @@
+"""Web views: patients (to be implemented)."""
+
+from fastapi import APIRouter
+
+router = APIRouter()
