@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
+from sqlalchemy import select
 
-from ketapath.db.models import Clinic, Role, User
+from ketapath.db.models import AuthToken, Clinic, Role, User
 from tests.factories import TEST_PASSWORD, make_user
 
 
@@ -19,18 +21,18 @@ class SignedIn:
     user: User
     csrf_token: str
 
-    def post(self, url: str, data: dict[str, object] | None = None, **kwargs: object):  # type: ignore[no-untyped-def]
+    def post(self, url: str, data: dict[str, Any] | None = None, **kwargs: Any) -> Any:
         """Submit a form as the browser would (with the hidden csrf_token field)."""
         form = {"csrf_token": self.csrf_token, **(data or {})}
-        return self.client.post(url, data=form, **kwargs)  # type: ignore[arg-type]
+        return self.client.post(url, data=form, **kwargs)
 
 
 @pytest.fixture
 def sign_in_as(client, session):
-    """``sign_in_as(clinic, Role.NURSE)`` → SignedIn (optionally ``patient=`` for a patient user)."""
+    """``sign_in_as(clinic, Role.NURSE)`` → SignedIn (pass ``patient=`` for a patient user)."""
 
-    def sign_in(clinic: Clinic, role: Role, **kwargs: object) -> SignedIn:
-        user = make_user(session, clinic, role=role, **kwargs)  # type: ignore[arg-type]
+    def sign_in(clinic: Clinic, role: Role, **kwargs: Any) -> SignedIn:
+        user = make_user(session, clinic, role=role, **kwargs)
         client.cookies.clear()
         response = client.post(
             "/login",
@@ -38,15 +40,13 @@ def sign_in_as(client, session):
             follow_redirects=False,
         )
         assert response.status_code == 303, response.text
-        page = client.get(
-            "/login"
-        )  # any page renders the token in <meta name="csrf-token">
-        match = re.search(r'name="csrf-token" content="([^"]*)"', page.text)
-        token = match.group(1) if match else ""
-        if not token:
-            home = client.get(response.headers["location"])
-            match = re.search(r'name="csrf-token" content="([^"]*)"', home.text)
-            token = match.group(1) if match else ""
+        # Pages carry it in <meta name="csrf-token">; the session row is the source of truth.
+        token = session.scalars(
+            select(AuthToken.csrf_token)
+            .where(AuthToken.user_id == user.id)
+            .order_by(AuthToken.created_at.desc())
+        ).first()
+        assert token
         return SignedIn(client, user, token)
 
     return sign_in
