@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import threading
 from importlib.resources import files
+from typing import Any
 
 from fastapi import FastAPI
 from fastapi.responses import JSONResponse
@@ -11,7 +12,7 @@ from fastapi.staticfiles import StaticFiles
 from sqlalchemy import Engine, text
 
 from ketapath import __version__
-from ketapath.api.errors import install_error_handlers
+from ketapath.api.errors import describe_validation_errors, install_error_handlers
 from ketapath.api.router import api_router
 from ketapath.config import Settings, get_settings
 from ketapath.db.engine import make_engine, make_session_factory
@@ -44,6 +45,14 @@ def create_app(
         threading.Lock() if engine.dialect.name == "sqlite" else None
     )
     install_error_handlers(app, html=render_error)
+    generate_openapi = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is None:
+            app.openapi_schema = describe_validation_errors(generate_openapi())
+        return app.openapi_schema
+
+    app.openapi = openapi  # type: ignore[method-assign]
     app.add_exception_handler(LoginRequiredError, login_redirect)  # type: ignore[arg-type]
     app.include_router(api_router)
     app.include_router(web_router)

@@ -145,3 +145,27 @@ class TestListAudit:
 
     def test_without_login_is_401(self, client):
         assert client.get("/api/v1/audit").status_code == 401
+
+
+class TestAuditFilterByPatient:
+    def test_unknown_patient_is_404_naming_patient_id(self, client, session, clinic):
+        import uuid
+
+        admin = make_user(session, clinic, role=Role.ADMIN)
+        response = client.get(
+            "/api/v1/audit",
+            params={"patient_id": str(uuid.uuid4())},
+            headers=bearer_for(session, admin),
+        )
+        assert response.status_code == 404
+        assert response.json()["field"] == "patient_id"
+
+    def test_another_clinics_patient_is_404(self, client, session, clinic):
+        other = make_patient(session, make_clinic(session, name="Elsewhere"))
+        admin = make_user(session, clinic, role=Role.ADMIN)
+        response = client.get(
+            "/api/v1/audit",
+            params={"patient_id": str(other.id)},
+            headers=bearer_for(session, admin),
+        )
+        assert response.status_code == 404

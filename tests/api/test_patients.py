@@ -189,3 +189,26 @@ class TestUpdatePatient:
             f"/api/v1/patients/{patient.id}", json={"weight_kg": "80"}, headers=headers
         )
         assert response.status_code == 403
+
+
+class TestHostileText:
+    def test_nul_character_is_422_naming_the_field_on_both_databases(
+        self, client, session, clinic
+    ):
+        headers = bearer_for(session, make_user(session, clinic, role=Role.FRONT_DESK))
+        response = client.post(
+            "/api/v1/patients",
+            json={**NEW_PATIENT, "given_name": "A\u0000"},
+            headers=headers,
+        )
+        assert response.status_code == 422
+        assert response.json()["errors"][0]["field"] == "given_name"
+
+    def test_nul_character_in_a_query_string_is_422_not_500(
+        self, client, session, clinic
+    ):
+        headers = bearer_for(session, make_user(session, clinic, role=Role.FRONT_DESK))
+        response = client.get(
+            "/api/v1/patients", params={"q": "a\u0000"}, headers=headers
+        )
+        assert response.status_code in (200, 422)

@@ -4,16 +4,23 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
-from sqlalchemy.exc import IntegrityError, OperationalError
+from pydantic import BaseModel
+from sqlalchemy.exc import DataError, IntegrityError, OperationalError
 
 from ketapath.core.errors import ClinicalError, RuleViolationError
 from ketapath.services.errors import ServiceError
 
-__all__ = ["install_error_handlers"]
+__all__ = [
+    "COMMON_RESPONSES",
+    "ErrorBody",
+    "describe_validation_errors",
+    "install_error_handlers",
+]
 
 log = logging.getLogger("ketapath.api")
 
@@ -21,6 +28,63 @@ log = logging.getLogger("ketapath.api")
 def _field(loc: tuple[object, ...] | list[object]) -> str:
     parts = [str(p) for p in loc if p not in ("body", "query", "path")]
     return ".".join(parts) or "body"
+
+
+class ErrorBody(BaseModel):
+    """Every error answer: what went wrong in words, and where known the field and range."""
+
+    detail: str
+    field: str | None = None
+    allowed: str | None = None
+    rule: str | None = None
+
+
+COMMON_RESPONSES: dict[int | str, dict[str, Any]] = {
+    401: {"model": ErrorBody, "description": "Not signed in (or the token expired)"},
+    403: {
+        "model": ErrorBody,
+        "description": "The role may not do this, or the CSRF token is missing",
+    },
+    404: {"model": ErrorBody, "description": "No such record in the caller's reach"},
+    409: {
+        "model": ErrorBody,
+        "description": "Conflicts with the record's state or a safety gate",
+    },
+    503: {"model": ErrorBody, "description": "The database is busy; retry"},
+}
+
+
+def describe_validation_errors(schema: dict[str, Any]) -> dict[str, Any]:
+    """Make the OpenAPI 422 body match what the validation handler really sends."""
+    components = schema.get("components", {}).get("schemas", {})
+    if "HTTPValidationError" in components:
+        components["FieldError"] = {
+            "title": "FieldError",
+            "type": "object",
+            "required": ["field", "message"],
+            "properties": {
+                "field": {"type": "string"},
+                "message": {"type": "string"},
+                "type": {"type": ["string", "null"]},
+            },
+        }
+        components["HTTPValidationError"] = {
+            "title": "HTTPValidationError",
+            "type": "object",
+            "required": ["detail"],
+            "properties": {
+                "detail": {"type": "string"},
+                "field": {"type": ["string", "null"]},
+                "allowed": {"type": ["string", "null"]},
+                "rule": {"type": ["string", "null"]},
+                "errors": {
+                    "type": "array",
+                    "items": {"$ref": "#/components/schemas/FieldError"},
+                },
+            },
+        }
+        components.pop("ValidationError", None)
+    return schema
 
 
 HtmlErrorRenderer = Callable[[Request, int, str], Response]
@@ -91,6 +155,16 @@ def install_error_handlers(
             status_code=503,
             headers={"Retry-After": "1"},
         )
+
+    @app.exception_handler(DataError)
+    async def data_error(request: Request, error: DataError) -> Response:
+        # The database refused a value the schemas let through (e.g. a NUL character in a
+        # query string on PostgreSQL): bad input, so 422, and the transaction is rolled back.
+        log.warning("data error: %s", type(error.orig).__name__)
+        message = "a value contains characters or a size the database cannot store"
+        if html is not None and _wants_html(request, html):
+            return html(request, 422, message)
+        return JSONResponse({"detail": message}, status_code=422)
 
     @app.exception_handler(IntegrityError)
     async def integrity_error(_request: Request, error: IntegrityError) -> JSONResponse:

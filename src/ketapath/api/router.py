@@ -15,8 +15,9 @@ from ketapath.api import (
     patients,
     sessions,
 )
+from ketapath.api.errors import COMMON_RESPONSES
 
-api_router = APIRouter(prefix="/api/v1")
+api_router = APIRouter(prefix="/api/v1", responses=COMMON_RESPONSES)
 for module in (
     auth,
     clinic,

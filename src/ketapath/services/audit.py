@@ -12,6 +12,8 @@ from sqlalchemy.orm import Session
 from ketapath.db.base import utcnow
 from ketapath.db.models import AuditEntry
 from ketapath.db.repositories.audit import AuditRepository
+from ketapath.db.repositories.patients import PatientRepository
+from ketapath.services.errors import NotFoundError
 from ketapath.services.permissions import Actor, Capability, require
 
 __all__ = ["list_entries", "record"]
@@ -57,8 +59,15 @@ def list_entries(
     limit: int = 100,
     offset: int = 0,
 ) -> Sequence[AuditEntry]:
-    """Admins read the audit log; reading it is itself audited."""
+    """Admins read their clinic's audit log; reading it is itself audited.
+
+    A ``patient_id`` must be a patient of the admin's clinic (404 naming it otherwise).
+    """
     require(actor, Capability.AUDIT_READ)
+    if patient_id is not None:
+        patient = PatientRepository(session).get(patient_id)
+        if patient is None or patient.clinic_id != actor.clinic_id:
+            raise NotFoundError("patient not found", field="patient_id")
     record(
         session, actor=actor, action="read", entity="audit_log", patient_id=patient_id
     )
