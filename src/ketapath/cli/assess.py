@@ -17,18 +17,14 @@ from pydantic import ValidationError
 from ketapath.cli.output import emit_json, fail, reports_clinical_errors, to_jsonable
 from ketapath.core.eligibility import (
     DEFAULT_JURISDICTION,
-    RouteEligibility,
     evaluate_routes,
 )
-from ketapath.core.findings import Finding
 from ketapath.core.trd import (
     DEFAULT_RULESET,
-    MsmResult,
-    TrdAssessment,
-    TrialVerdict,
     assess_trd,
     stage_profile,
 )
+from ketapath.schemas.assessment import render_assessment
 from ketapath.schemas.profile import PatientProfileIn
 
 __all__ = ["register", "schema_app"]
@@ -39,62 +35,6 @@ schema_app = typer.Typer(
     no_args_is_help=True,
     rich_markup_mode=None,
 )
-
-
-def _finding(finding: Finding) -> dict[str, Any]:
-    return {
-        "rule": finding.rule_id,
-        "version": finding.rule_version,
-        "severity": finding.severity.value,
-        "message": finding.message,
-        "sources": finding.source_labels(),
-    }
-
-
-def _trial(verdict: TrialVerdict) -> dict[str, Any]:
-    return {
-        "index": verdict.index,
-        "drug": verdict.drug,
-        "drug_class": verdict.drug_class,
-        "adequacy": verdict.adequacy.value,
-        "outcome": verdict.outcome.value,
-        "counts_as_failure": verdict.counts_as_failure,
-        "reasons": [_finding(f) for f in verdict.reasons],
-    }
-
-
-def _trd(assessment: TrdAssessment) -> dict[str, Any]:
-    return {
-        "met": assessment.met,
-        "ruleset": assessment.ruleset,
-        "ruleset_version": assessment.ruleset_version,
-        "adequate_trials": assessment.adequate_trials,
-        "failed_adequate_trials": assessment.failed_adequate_trials,
-        "reasons": [_finding(f) for f in assessment.reasons],
-        "trials": [_trial(v) for v in assessment.trials],
-    }
-
-
-def _msm(result: MsmResult) -> dict[str, Any]:
-    rendered: dict[str, Any] = {
-        "score": result.score,
-        "band": None if result.band is None else result.band.value,
-        "parts": [
-            {"dimension": p.dimension, "level": p.level, "score": p.score}
-            for p in result.parts
-        ],
-        "reason": _finding(result.finding),
-    }
-    if not result.complete:
-        rendered["missing"] = list(result.missing)
-    return rendered
-
-
-def _route(decision: RouteEligibility) -> dict[str, Any]:
-    return {
-        "status": decision.status.value,
-        "findings": [_finding(f) for f in decision.findings],
-    }
 
 
 def _load_profile(path: Path) -> PatientProfileIn:
@@ -143,16 +83,9 @@ def assess(
     staging = stage_profile(core_profile, assessment=trd)
     routes = evaluate_routes(core_profile, jurisdiction=jurisdiction)
     emit_json(
-        {
-            "trd": _trd(trd),
-            "staging": {
-                "msm": _msm(staging.msm),
-                "thase_rush": staging.thase_rush.stage,
-                "thase_rush_reason": _finding(staging.thase_rush.finding),
-            },
-            "routes": {route: _route(decision) for route, decision in routes.items()},
-            "jurisdiction": jurisdiction,
-        }
+        render_assessment(
+            trd=trd, staging=staging, routes=routes, jurisdiction=jurisdiction
+        )
     )
 
 

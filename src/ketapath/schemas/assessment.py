@@ -199,16 +199,14 @@ def _msm(result: MsmResult) -> dict[str, Any]:
     return rendered
 
 
-def render_decision(
+def render_assessment(
     *,
     trd: TrdAssessment,
     staging: TrdStaging,
     routes: Mapping[str, RouteEligibility],
     jurisdiction: str,
-    rulesets: Mapping[str, Mapping[str, str]],
-    as_of: date,
 ) -> dict[str, Any]:
-    """The decision document: ``ketapath assess``'s JSON plus rule-set versions and ``as_of``."""
+    """The JSON that ``ketapath assess`` prints: TRD, staging and every route's findings."""
     return {
         "trd": _trd(trd),
         "staging": {
@@ -224,6 +222,23 @@ def render_decision(
             for route, decision in routes.items()
         },
         "jurisdiction": jurisdiction,
+    }
+
+
+def render_decision(
+    *,
+    trd: TrdAssessment,
+    staging: TrdStaging,
+    routes: Mapping[str, RouteEligibility],
+    jurisdiction: str,
+    rulesets: Mapping[str, Mapping[str, str]],
+    as_of: date,
+) -> dict[str, Any]:
+    """The stored decision: ``ketapath assess``'s JSON plus rule-set versions and ``as_of``."""
+    return {
+        **render_assessment(
+            trd=trd, staging=staging, routes=routes, jurisdiction=jurisdiction
+        ),
         "rulesets": {key: dict(value) for key, value in rulesets.items()},
         "as_of": as_of.isoformat(),
     }
