@@ -5,14 +5,15 @@ from __future__ import annotations
 import re
 import xml.etree.ElementTree as ET
 from datetime import date
+from typing import Any
 
 from ketapath.web.charts import ChartPoint, layout_for, trajectory_svg
 
 SVG = "{http://www.w3.org/2000/svg}"
 
 
-def _svg(**overrides):
-    args = {
+def _svg(**overrides: Any) -> str:
+    args: dict[str, Any] = {
         "chart_id": "c1",
         "title": "PHQ-9 over time",
         "description": "from 20 to 10",
@@ -131,8 +132,8 @@ class TestTrajectorySvg:
         root = _parse(_svg())
         assert root.get("role") == "img"
         assert root.get("aria-labelledby") == "c1-title c1-desc"
-        assert root.find(f"{SVG}title").text == "PHQ-9 over time"
-        assert root.find(f"{SVG}desc").text == "from 20 to 10"
+        assert root.findtext(f"{SVG}title") == "PHQ-9 over time"
+        assert root.findtext(f"{SVG}desc") == "from 20 to 10"
 
     def test_text_is_escaped(self):
         evil = '<script>alert("x")</script> & "q"'
@@ -145,7 +146,7 @@ class TestTrajectorySvg:
         )
         assert "<script>" not in svg
         root = _parse(svg)
-        assert root.find(f"{SVG}title").text == evil
+        assert root.findtext(f"{SVG}title") == evil
         assert root.get("aria-labelledby") == 'a"b-title a"b-desc'
 
     def test_output_is_deterministic(self):

@@ -36,6 +36,7 @@ from ketapath.db.models import (
     Clinic,
     CourseStatus,
     Patient,
+    Role,
     Route,
     SessionStatus,
     TreatmentCourse,
@@ -327,10 +328,19 @@ def create_course(
 def list_courses(
     session: Session, *, actor: Actor, patient_id: uuid.UUID
 ) -> Sequence[TreatmentCourse]:
-    """A patient's courses with their sessions (audited)."""
+    """A patient's courses with their sessions (audited).
+
+    Staff need ``session:read``; a patient user may list their own courses (the portal's
+    upcoming sessions) and nobody else's.
+    """
     ensure_patient_scope(actor, patient_id)
+    capability = (
+        Capability.PATIENT_READ
+        if actor.role is Role.PATIENT
+        else Capability.SESSION_READ
+    )
     patient = load_patient(
-        session, actor=actor, patient_id=patient_id, capability=Capability.SESSION_READ
+        session, actor=actor, patient_id=patient_id, capability=capability
     )
     courses = CourseRepository(session).list_for_patient(patient.id)
     audit.record(

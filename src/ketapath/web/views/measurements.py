@@ -43,10 +43,8 @@ from ketapath.db.models import (
     SessionStatus,
     TreatmentCourse,
 )
-from ketapath.db.repositories.courses import CourseRepository
 from ketapath.http import SessionDep
 from ketapath.schemas.measurement import InstrumentOutcomeRead, MeasurementCreate
-from ketapath.services import audit
 from ketapath.services import courses as course_service
 from ketapath.services import measurements as measurement_service
 from ketapath.services import outcomes as outcome_service
@@ -110,40 +108,12 @@ def _instrument_choices(actor: Actor) -> list[tuple[str, str]]:
 # -- patient courses (for session markers and reviews) ------------------------------------
 
 
-def _own_courses(session: Session, *, actor: Actor) -> Sequence[TreatmentCourse]:
-    """A patient's own courses with their sessions (audited).
-
-    A ``patient`` user has no ``session:read`` grant, so ``course_service.list_courses``
-    refuses them; the portal still needs their own schedule. Scope is the actor's own record
-    only. TODO(lead): move into ``services/courses.py`` (e.g. ``list_own_courses``).
-    """
-    assert actor.patient_id is not None
-    patient = patient_service.load_patient(
-        session,
-        actor=actor,
-        patient_id=actor.patient_id,
-        capability=Capability.PATIENT_READ,
-    )
-    courses = CourseRepository(session).list_for_patient(patient.id)
-    audit.record(
-        session,
-        actor=actor,
-        action="read",
-        entity="course",
-        patient_id=patient.id,
-        detail={"course_ids": [str(c.id) for c in courses]},
-    )
-    return courses
-
-
 def patient_courses(
     session: Session, *, actor: Actor, patient_id: uuid.UUID
 ) -> Sequence[TreatmentCourse]:
-    """The patient's courses: through the course service for staff, own record for a patient."""
-    if actor.role is Role.PATIENT:
-        if actor.patient_id != patient_id:
-            return ()
-        return _own_courses(session, actor=actor)
+    """The patient's courses (a patient user sees only their own)."""
+    if actor.role is Role.PATIENT and actor.patient_id != patient_id:
+        return ()
     return course_service.list_courses(session, actor=actor, patient_id=patient_id)
 
 
