@@ -212,7 +212,9 @@ class TestReadCourses:
     def test_without_login_is_401(self, client, patient):
         assert client.get(f"/api/v1/patients/{patient.id}/courses").status_code == 401
 
-    def test_patient_role_may_not_read_courses(self, client, session, clinic, patient):
+    def test_patient_reads_own_courses_but_not_another_patients(
+        self, client, session, clinic, patient
+    ):
         headers = bearer_for(
             session, make_user(session, clinic, role=Role.PATIENT, patient=patient)
         )
@@ -220,5 +222,12 @@ class TestReadCourses:
             client.get(
                 f"/api/v1/patients/{patient.id}/courses", headers=headers
             ).status_code
-            == 403
+            == 200
+        )
+        other = make_patient(session, clinic, given_name="Other")
+        assert (
+            client.get(
+                f"/api/v1/patients/{other.id}/courses", headers=headers
+            ).status_code
+            == 404
         )

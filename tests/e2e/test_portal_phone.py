@@ -51,7 +51,7 @@ def test_patient_on_a_phone_sees_progress_sessions_and_instructions(
                 patient_id=patient.id,
                 data=MeasurementCreate(
                     instrument="phq9",
-                    responses=items,
+                    responses=list[int | None](items),
                     taken_at=start + timedelta(days=days),
                 ),
             )

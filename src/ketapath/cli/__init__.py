@@ -22,6 +22,7 @@ from ketapath.cli import (
     score,
     serve,
     users,
+    worker,
 )
 from ketapath.cli.output import EXIT_BAD_INPUT
 
@@ -34,7 +35,19 @@ app = typer.Typer(
     rich_markup_mode=None,
 )
 
-for module in (score, assess, dose, plan, outcome, rules, demo, serve, db, users):
+for module in (
+    score,
+    assess,
+    dose,
+    plan,
+    outcome,
+    rules,
+    demo,
+    serve,
+    db,
+    users,
+    worker,
+):
     module.register(app)
 
 

@@ -23,6 +23,7 @@ from ketapath.db.models.patient import (
     Patient,
     PatientIdentifier,
 )
+from ketapath.db.models.questionnaire_link import QuestionnaireLink as QuestionnaireLink
 from ketapath.db.models.session import AdverseEvent, Dose, TreatmentSession, VitalSign
 from ketapath.db.models.user import AuthToken, User
 
@@ -48,6 +49,7 @@ __all__ = [
     "Note",
     "Patient",
     "PatientIdentifier",
+    "QuestionnaireLink",
     "Role",
     "Route",
     "SessionStatus",
