@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import threading
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from importlib.resources import files
 from typing import Any
 
@@ -16,6 +18,7 @@ from ketapath.api.errors import describe_validation_errors, install_error_handle
 from ketapath.api.router import api_router
 from ketapath.config import Settings, get_settings
 from ketapath.db.engine import make_engine, make_session_factory
+from ketapath.services.escalation import start_background_escalation
 from ketapath.web.deps import LoginRequiredError
 from ketapath.web.errors import login_redirect, render_error
 from ketapath.web.router import web_router
@@ -29,7 +32,22 @@ def create_app(
     """Build the app. Migrations are applied by `ketapath serve` / `db upgrade`, not here."""
     settings = settings or get_settings()
     engine = engine or make_engine(settings.resolved_database_url())
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        # Alert escalation runs in the server when e-mail is configured (single-process
+        # deployments); several workers behind a proxy use `ketapath worker` instead.
+        escalation = None
+        if settings.smtp_host and settings.escalation_in_process:
+            escalation = start_background_escalation(app, base_url=settings.public_url)
+        try:
+            yield
+        finally:
+            if escalation is not None:
+                escalation.stop()
+
     app = FastAPI(
+        lifespan=lifespan,
         title="ketapath",
         version=__version__,
         summary="Ketamine and esketamine treatment of TRD: screening to maintenance.",

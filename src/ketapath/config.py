@@ -29,6 +29,13 @@ class Settings(BaseSettings):
     smtp_port: int = 25
     smtp_sender: str = "ketapath@localhost"
     escalation_minutes: int = Field(default=30, ge=1, le=1440)
+    escalation_in_process: bool = Field(
+        default=True,
+        description="Run alert escalation inside the server when SMTP is set",
+    )
+    public_url: str = Field(
+        default="", description="Base URL in e-mails, e.g. https://clinic.example"
+    )
 
     def resolved_database_url(self) -> str:
         """Return the database URL, defaulting to ``<data_dir>/ketapath.sqlite3``."""
