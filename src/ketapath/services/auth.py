@@ -192,19 +192,18 @@ def authenticate(
     session: Session, *, token: str, client_address: str | None
 ) -> Authenticated:
     """Resolve a bearer or cookie token to its actor, or raise :class:`UnauthorizedError`."""
-    found = AuthTokenRepository(session).active_by_hash(_digest(token), now=utcnow())
+    found = AuthTokenRepository(session).active(_digest(token), now=utcnow())
     if found is None:
         raise UnauthorizedError("login required")
-    auth_token, user = found
     actor = Actor(
-        user.id,
-        user.role,
-        user.clinic_id,
-        user.patient_id,
+        found.user_id,
+        found.role,
+        found.clinic_id,
+        found.patient_id,
         client_address,
-        user.display_name,
+        found.display_name,
     )
-    return Authenticated(actor, auth_token.id, auth_token.kind, auth_token.csrf_token)
+    return Authenticated(actor, found.token_id, found.kind, found.csrf_token)
 
 
 def logout(session: Session, *, authenticated: Authenticated) -> None:

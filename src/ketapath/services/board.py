@@ -1,9 +1,11 @@
 """The live session board: a hot path, built from a fixed number of queries.
 
-One joined query for the day's sessions (course, patient, chair, site), one ``IN`` query each
-for vitals and doses, one grouped count of open alerts, and one audit entry listing the
-patients shown (not one per card). Timers, next-due items and the discharge gate come from the
-same functions the session record uses, so the board and the record never disagree.
+One query for the day's cards (:meth:`SessionRepository.board`: session, course, patient,
+chair, site, the latest reading, the latest BP-bearing reading's minute, the first dose's
+infusion length and the open alert count, as plain rows rather than ORM objects), the clinic,
+and one audit entry listing the patients shown (not one per card). Timers, next-due items and
+the discharge gate come from the same functions the session record uses
+(:func:`next_due_after`, :func:`discharge_check`), so the board and the record never disagree.
 """
 
 from __future__ import annotations
@@ -14,27 +16,96 @@ from datetime import date, datetime
 from sqlalchemy.orm import Session
 
 from ketapath.db.base import utcnow
-from ketapath.db.models import SessionStatus
+from ketapath.db.models import Route, SessionStatus
 from ketapath.db.repositories.courses import CourseRepository
-from ketapath.db.repositories.sessions import SessionRepository
+from ketapath.db.repositories.sessions import BoardEntry, SessionRepository
 from ketapath.schemas.board import BoardCard, BoardRead
 from ketapath.schemas.session import VitalSignRead
 from ketapath.services import audit
 from ketapath.services.clinic import today_in
-from ketapath.services.courses import DOSING_KINDS, clinic_rules
+from ketapath.services.courses import DOSING_KINDS, ClinicRules, clinic_rules
 from ketapath.services.errors import NotFoundError
 from ketapath.services.permissions import Actor, Capability, require
 from ketapath.services.sessions import (
-    discharge_gate,
+    discharge_check,
     gate_state,
     minutes_after,
-    next_due,
-    schedule_for,
+    next_due_after,
+    schedule_minutes,
 )
 
 __all__ = ["get_board"]
 
+# Cards are built with ``model_construct``: every value comes typed from the database or from
+# the functions above, so validating each card again (its every field) only costs time on the
+# board's hot path. The response is serialized from these models as is.
+
 _FINISHED = (SessionStatus.DISCHARGED, SessionStatus.CANCELLED)
+
+
+def _latest_vitals(row: BoardEntry) -> VitalSignRead | None:
+    if row.vital_id is None or row.vital_taken_at is None:
+        return None
+    return VitalSignRead.model_construct(
+        id=row.vital_id,
+        taken_at=row.vital_taken_at,
+        minutes_after_dose=row.vital_minutes_after_dose,
+        systolic_mmhg=row.vital_systolic_mmhg,
+        diastolic_mmhg=row.vital_diastolic_mmhg,
+        heart_rate_bpm=row.vital_heart_rate_bpm,
+        spo2_pct=row.vital_spo2_pct,
+        respiratory_rate_per_min=row.vital_respiratory_rate_per_min,
+        recorded_by_id=row.vital_recorded_by_id,
+    )
+
+
+def _card(row: BoardEntry, rules: ClinicRules, moment: datetime) -> BoardCard:
+    active = row.status not in _FINISHED
+    dosing = row.kind in DOSING_KINDS
+    route: Route = row.route
+    elapsed = minutes_after(row.first_dose_at, moment)
+    schedule = (
+        schedule_minutes(route, row.course_infusion_minutes, rules) if dosing else ()
+    )
+    return BoardCard.model_construct(
+        session_id=row.session_id,
+        course_id=row.course_id,
+        chair_id=row.chair_id,
+        chair_name=row.chair_name,
+        site_id=row.site_id,
+        site_name=row.site_name,
+        scheduled_time=row.scheduled_time,
+        patient_id=row.patient_id,
+        patient_name=f"{row.given_name} {row.family_name}",
+        patient_mrn=row.mrn,
+        route=route.value,
+        protocol=row.protocol,
+        number=row.number,
+        phase=row.phase,
+        kind=row.kind,
+        status=row.status.value,
+        version=row.version,
+        minutes_since_first_dose=elapsed,
+        next_due=next_due_after(route, schedule, row.bp_minutes, elapsed)
+        if active
+        else None,
+        latest_vitals=_latest_vitals(row),
+        open_alerts=row.open_alerts,
+        discharge_gate=gate_state(
+            discharge_check(
+                route=route,
+                schedule=schedule,
+                first_dose_at=row.first_dose_at,
+                discharge=row.discharge,
+                bp_minutes=row.bp_minutes,
+                infusion_minutes=row.dose_infusion_minutes or 0,
+                rules=rules,
+                now=moment,
+            )
+        )
+        if active and dosing
+        else None,
+    )
 
 
 def get_board(
@@ -53,48 +124,10 @@ def get_board(
         raise NotFoundError("clinic not found")
     on = day or today_in(clinic)
     rules = clinic_rules(clinic)
-    repository = SessionRepository(session)
-    rows = repository.board(clinic_id=actor.clinic_id, day=on, site_id=site_id)
-    alerts = repository.open_alert_counts({patient.id for _, _, patient, _, _ in rows})
-    cards: list[BoardCard] = []
-    for treatment, course, patient, chair, site in rows:
-        active = treatment.status not in _FINISHED
-        dosing = treatment.kind in DOSING_KINDS
-        elapsed = minutes_after(treatment.first_dose_at, moment)
-        schedule = schedule_for(course, rules) if dosing else ()
-        latest = max(treatment.vitals, key=lambda v: v.taken_at, default=None)
-        cards.append(
-            BoardCard(
-                session_id=treatment.id,
-                course_id=course.id,
-                chair_id=chair.id if chair else None,
-                chair_name=chair.name if chair else None,
-                site_id=site.id if site else None,
-                site_name=site.name if site else None,
-                scheduled_time=treatment.scheduled_time,
-                patient_id=patient.id,
-                patient_name=f"{patient.given_name} {patient.family_name}",
-                patient_mrn=patient.mrn,
-                route=course.route.value,
-                protocol=course.protocol,
-                number=treatment.number,
-                phase=treatment.phase,
-                kind=treatment.kind,
-                status=treatment.status.value,
-                version=treatment.version,
-                minutes_since_first_dose=elapsed,
-                next_due=next_due(course.route, schedule, treatment.vitals, elapsed)
-                if active
-                else None,
-                latest_vitals=VitalSignRead.model_validate(latest) if latest else None,
-                open_alerts=alerts.get(patient.id, 0),
-                discharge_gate=gate_state(
-                    discharge_gate(course, treatment, rules, moment)
-                )
-                if active and dosing
-                else None,
-            )
-        )
+    rows = SessionRepository(session).board(
+        clinic_id=actor.clinic_id, day=on, site_id=site_id
+    )
+    cards = [_card(row, rules, moment) for row in rows]
     audit.record(
         session,
         actor=actor,
@@ -102,7 +135,7 @@ def get_board(
         entity="board",
         detail={
             "date": on.isoformat(),
-            "patient_ids": sorted({str(card.patient_id) for card in cards}),
+            "patient_ids": sorted({str(row.patient_id) for row in rows}),
         },
     )
-    return BoardRead(date=on, site_id=site_id, cards=cards)
+    return BoardRead.model_construct(date=on, site_id=site_id, cards=cards)

@@ -32,6 +32,7 @@ from ketapath.db.models import (
     Role,
     Route,
     SessionStatus,
+    TreatmentCourse,
     TreatmentSession,
     VitalSign,
 )
@@ -54,13 +55,19 @@ from ketapath.services.courses import (
     DOSING_KINDS,
     ClinicRules,
     GateClosedError,
+    clinic_rules,
     finding_dicts,
     flush_session_change,
-    load_session,
 )
-from ketapath.services.errors import ConflictError, UnprocessableError
+from ketapath.services.errors import ConflictError, NotFoundError, UnprocessableError
 from ketapath.services.measurements import RecordedMeasurement
-from ketapath.services.permissions import Actor, Capability
+from ketapath.services.patients import load_patient
+from ketapath.services.permissions import (
+    Actor,
+    Capability,
+    ensure_patient_scope,
+    require,
+)
 from ketapath.services.sessions import (
     MAX_ELAPSED_MINUTES,
     discharge_gate,
@@ -106,14 +113,64 @@ def _ensure_recording(treatment: TreatmentSession) -> None:
         )
 
 
+def _load_for_recording(
+    session: Session, *, actor: Actor, session_id: uuid.UUID, capability: Capability
+) -> tuple[TreatmentSession, Patient, TreatmentCourse, ClinicRules]:
+    """:func:`load_session`'s checks (same errors, same order) without the session's records.
+
+    Adding a reading, scale or adverse event reads only the session's own columns, so this
+    loads the session, patient, course and clinic in one query instead of every dose, reading
+    and adverse event the session already holds.
+    """
+    found = SessionRepository(session).recording_context(session_id)
+    if found is None:
+        raise NotFoundError("session not found")
+    treatment, patient, course, clinic = found
+    ensure_patient_scope(actor, treatment.patient_id)
+    # load_patient's checks, on the patient already loaded
+    require(actor, capability)
+    ensure_patient_scope(actor, patient.id)
+    if patient.clinic_id != actor.clinic_id:
+        raise NotFoundError("patient not found")
+    return treatment, patient, course, clinic_rules(clinic)
+
+
+def _load_fresh(
+    session: Session, *, actor: Actor, session_id: uuid.UUID, capability: Capability
+) -> tuple[TreatmentSession, Patient]:
+    """:func:`load_session`, read fresh from the database (a session may outlive one flow).
+
+    The flows that answer with the full record load it once, here; :func:`_read` then
+    re-reads only what the flow changed.
+    """
+    treatment = SessionRepository(session).get_full(session_id, refresh=True)
+    if treatment is None:
+        raise NotFoundError("session not found")
+    ensure_patient_scope(actor, treatment.patient_id)
+    patient = load_patient(
+        session, actor=actor, patient_id=treatment.patient_id, capability=capability
+    )
+    return treatment, patient
+
+
 def _read(
-    session: Session, treatment: TreatmentSession, patient: Patient, now: datetime
+    session: Session,
+    treatment: TreatmentSession,
+    patient: Patient,
+    now: datetime,
+    *,
+    doses: bool = False,
+    vitals: bool = False,
 ) -> SessionRead:
-    fresh = SessionRepository(session).get_full(treatment.id, refresh=True)
-    assert fresh is not None
+    """The record after this request's change, re-read as the database holds it.
+
+    The session's columns are re-read, and its doses or vitals when a row was added to them;
+    the other collections were loaded with the session in this request.
+    """
+    SessionRepository(session).reload(treatment, doses=doses, vitals=vitals)
     return session_read(
         session,
-        treatment=fresh,
+        treatment=treatment,
         patient=patient,
         rules=load_rules(session, patient),
         now=now,
@@ -150,7 +207,7 @@ def check_in(
 ) -> SessionRead:
     """Record the pre-dose vitals and run the core's pre-dose check (409 on stop or unsigned caution)."""
     moment = now or utcnow()
-    treatment, patient = load_session(
+    treatment, patient = _load_fresh(
         session, actor=actor, session_id=session_id, capability=Capability.SESSION_RUN
     )
     ensure_transition(treatment, SessionStatus.CHECKED_IN)
@@ -214,7 +271,7 @@ def check_in(
         patient.id,
         data.model_fields_set,
     )
-    return _read(session, treatment, patient, moment)
+    return _read(session, treatment, patient, moment, vitals=True)
 
 
 def _age_years(birth_date: date, on: date) -> int:
@@ -300,7 +357,7 @@ def give_dose(
 ) -> SessionRead:
     """Give the session's dose with the core's dosing rules; the first dose starts monitoring."""
     moment = now or utcnow()
-    treatment, patient = load_session(
+    treatment, patient = _load_fresh(
         session, actor=actor, session_id=session_id, capability=Capability.DOSE_GIVE
     )
     if treatment.status not in (SessionStatus.CHECKED_IN, SessionStatus.MONITORING):
@@ -338,7 +395,7 @@ def give_dose(
             course.status = CourseStatus.ACTIVE
     flush_session_change(session)
     _audit(session, actor, "create", "dose", dose.id, patient.id, data.model_fields_set)
-    read = _read(session, treatment, patient, moment)
+    read = _read(session, treatment, patient, moment, doses=True)
     return read.model_copy(
         update={
             "findings": [FindingOut.model_validate(f) for f in finding_dicts(findings)]
@@ -386,7 +443,7 @@ def record_vitals(
 ) -> tuple[VitalSign, Alert | None]:
     """Add one timed reading; a BP over the route's threshold raises a vitals alert."""
     moment = now or utcnow()
-    treatment, patient = load_session(
+    treatment, patient, course, rules = _load_for_recording(
         session, actor=actor, session_id=session_id, capability=Capability.SESSION_RUN
     )
     _ensure_recording(treatment)
@@ -406,13 +463,7 @@ def record_vitals(
             recorded_at=moment,
         )
     )
-    alert = _vitals_alert(
-        session,
-        treatment,
-        repository.course_of(treatment).route,
-        vital,
-        load_rules(session, patient),
-    )
+    alert = _vitals_alert(session, treatment, course.route, vital, rules)
     detail_fields = set(data.model_fields_set)
     audit.record(
         session,
@@ -440,7 +491,7 @@ def record_scale(
 ) -> RecordedMeasurement:
     """Score a session scale through the measurements service (which raises its alerts)."""
     moment = now or utcnow()
-    treatment, patient = load_session(
+    treatment, patient, _course, _rules = _load_for_recording(
         session, actor=actor, session_id=session_id, capability=Capability.SESSION_RUN
     )
     _ensure_recording(treatment)
@@ -472,7 +523,7 @@ def record_adverse_event(
 ) -> tuple[AdverseEvent, Alert | None]:
     """Record an adverse event; a serious one raises an adverse_event alert."""
     moment = now or utcnow()
-    treatment, patient = load_session(
+    treatment, patient, _course, _rules = _load_for_recording(
         session, actor=actor, session_id=session_id, capability=Capability.SESSION_RUN
     )
     if treatment.status in (SessionStatus.SCHEDULED, SessionStatus.CANCELLED):
@@ -525,7 +576,7 @@ def mark_ready(
 ) -> SessionRead:
     """Record that the effects have resolved (the REMS form's "ready to leave" time)."""
     moment = now or utcnow()
-    treatment, patient = load_session(
+    treatment, patient = _load_fresh(
         session, actor=actor, session_id=session_id, capability=Capability.DISCHARGE
     )
     ensure_transition(treatment, SessionStatus.READY)
@@ -577,7 +628,7 @@ def discharge(
 ) -> SessionRead:
     """Discharge through the core's gate; a refusal (409) lists every reason."""
     moment = now or utcnow()
-    treatment, patient = load_session(
+    treatment, patient = _load_fresh(
         session, actor=actor, session_id=session_id, capability=Capability.DISCHARGE
     )
     ensure_transition(treatment, SessionStatus.DISCHARGED)

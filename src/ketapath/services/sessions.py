@@ -10,9 +10,11 @@ adverse events, ready, discharge) are in :mod:`ketapath.services.session_flows`.
 
 from __future__ import annotations
 
+import functools
 import uuid
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy.orm import Session
 
@@ -57,6 +59,8 @@ __all__ = [
     "MAX_ELAPSED_MINUTES",
     "SCHEDULE_EARLY_MINUTES",
     "allowed_transitions",
+    "bp_minutes_recorded",
+    "discharge_check",
     "discharge_gate",
     "ensure_transition",
     "gate_state",
@@ -64,7 +68,9 @@ __all__ = [
     "load_rules",
     "minutes_after",
     "next_due",
+    "next_due_after",
     "schedule_for",
+    "schedule_minutes",
     "session_read",
 ]
 
@@ -123,21 +129,53 @@ def minutes_after(start: datetime | None, moment: datetime) -> int | None:
     return int((moment - start).total_seconds() // 60)
 
 
-def schedule_for(course: TreatmentCourse, rules: ClinicRules) -> tuple[int, ...]:
-    """The core's vital-sign schedule (minutes from the first dose) for this course."""
-    return vitals_schedule_minutes(
-        course.route.value,
-        infusion_minutes=course.infusion_minutes or rules.iv.default_minutes,
-        interval_minutes=rules.iv_vitals_interval_minutes,
+def schedule_minutes(
+    route: Route, infusion_minutes: int | None, rules: ClinicRules
+) -> tuple[int, ...]:
+    """The core's vital-sign schedule (minutes from the first dose) for a course on ``route``."""
+    return _schedule(
+        route.value,
+        infusion_minutes or rules.iv.default_minutes,
+        rules.iv_vitals_interval_minutes,
     )
 
 
-def _covers(vital: VitalSign, mark: int, *, needs_bp: bool) -> bool:
-    if vital.minutes_after_dose is None:
-        return False
-    if needs_bp and (vital.systolic_mmhg is None or vital.diastolic_mmhg is None):
-        return False
-    return vital.minutes_after_dose >= mark - SCHEDULE_EARLY_MINUTES
+@functools.lru_cache(maxsize=256)
+def _schedule(
+    route: str, infusion_minutes: int, interval_minutes: int
+) -> tuple[int, ...]:
+    # The core's schedule is a pure function of these three values: computed once each.
+    return vitals_schedule_minutes(
+        route, infusion_minutes=infusion_minutes, interval_minutes=interval_minutes
+    )
+
+
+def schedule_for(course: TreatmentCourse, rules: ClinicRules) -> tuple[int, ...]:
+    """The core's vital-sign schedule (minutes from the first dose) for this course."""
+    return schedule_minutes(course.route, course.infusion_minutes, rules)
+
+
+def bp_minutes_recorded(vitals: Iterable[VitalSign]) -> int | None:
+    """The latest ``minutes_after_dose`` of a reading with both BP values, if any.
+
+    A scheduled mark is covered when such a reading was taken at most
+    :data:`SCHEDULE_EARLY_MINUTES` before it or later, so this one number answers it for every
+    mark (the board gets it from the database without loading the readings).
+    """
+    return max(
+        (
+            v.minutes_after_dose
+            for v in vitals
+            if v.minutes_after_dose is not None
+            and v.systolic_mmhg is not None
+            and v.diastolic_mmhg is not None
+        ),
+        default=None,
+    )
+
+
+def _covered(bp_minutes: int | None, mark: int) -> bool:
+    return bp_minutes is not None and bp_minutes >= mark - SCHEDULE_EARLY_MINUTES
 
 
 def _label(route: Route, mark: int, last: int) -> str:
@@ -150,6 +188,26 @@ def _label(route: Route, mark: int, last: int) -> str:
     return f"BP at {mark} min" if route is Route.ESKETAMINE else f"vitals at {mark} min"
 
 
+def next_due_after(
+    route: Route,
+    schedule: Sequence[int],
+    bp_minutes: int | None,
+    elapsed: int | None,
+) -> NextDue | None:
+    """The first scheduled reading after dosing not yet covered (see :func:`bp_minutes_recorded`)."""
+    if elapsed is None:
+        return None
+    marks = [m for m in schedule if m > 0]
+    for mark in marks:
+        if not _covered(bp_minutes, mark):
+            return NextDue.model_construct(
+                label=_label(route, mark, marks[-1]),
+                at_minutes=mark,
+                due_in_minutes=mark - elapsed,
+            )
+    return None
+
+
 def next_due(
     route: Route,
     schedule: Sequence[int],
@@ -159,19 +217,48 @@ def next_due(
     """The first scheduled reading after dosing that no reading covers yet."""
     if elapsed is None:
         return None
-    marks = [m for m in schedule if m > 0]
-    for mark in marks:
-        if not any(_covers(v, mark, needs_bp=True) for v in vitals):
-            return NextDue(
-                label=_label(route, mark, marks[-1]),
-                at_minutes=mark,
-                due_in_minutes=mark - elapsed,
-            )
-    return None
+    return next_due_after(route, schedule, bp_minutes_recorded(vitals), elapsed)
 
 
 def _infusion_minutes(doses: Sequence[Dose]) -> int:
     return next((d.infusion_minutes for d in doses if d.infusion_minutes), 0)
+
+
+def discharge_check(
+    *,
+    route: Route,
+    schedule: Sequence[int],
+    first_dose_at: datetime | None,
+    discharge: dict[str, Any] | None,
+    bp_minutes: int | None,
+    infusion_minutes: int,
+    rules: ClinicRules,
+    now: datetime,
+) -> DischargeCheck | None:
+    """The core's discharge check from a session's columns (None before the first dose).
+
+    ``schedule`` is the course's vital-sign schedule (read for esketamine's 40-minute BP),
+    ``bp_minutes`` from :func:`bp_minutes_recorded`, ``infusion_minutes`` the first dose's.
+    """
+    if first_dose_at is None:
+        return None
+    elapsed = min(minutes_after(first_dose_at, now) or 0, MAX_ELAPSED_MINUTES)
+    effects = (discharge or {}).get("effects", {})
+    if route is Route.ESKETAMINE:
+        return esketamine_discharge_check(
+            minutes_since_first_device=elapsed,
+            sedation_resolved=effects.get("sedation_resolved"),
+            dissociation_resolved=effects.get("dissociation_resolved"),
+            respiratory_depression_resolved=effects.get("respiratory_ok"),
+            bp_at_40_min_recorded=_covered(bp_minutes, schedule[1]),
+        )
+    since_end = max(0, elapsed - infusion_minutes)
+    return iv_discharge_check(
+        minutes_since_infusion_end=since_end,
+        vital_signs_stable=effects.get("vital_signs_stable"),
+        mental_status_at_baseline=effects.get("mental_status_at_baseline"),
+        min_minutes_after_infusion=rules.protocols.iv_post_infusion_observation_minutes,
+    )
 
 
 def discharge_gate(
@@ -183,26 +270,16 @@ def discharge_gate(
     """The core's discharge check for the session now (None before the first dose)."""
     if treatment.first_dose_at is None:
         return None
-    elapsed = min(minutes_after(treatment.first_dose_at, now) or 0, MAX_ELAPSED_MINUTES)
-    effects = (treatment.discharge or {}).get("effects", {})
-    if course.route is Route.ESKETAMINE:
-        bp_at_40 = any(
-            _covers(v, schedule_for(course, rules)[1], needs_bp=True)
-            for v in treatment.vitals
-        )
-        return esketamine_discharge_check(
-            minutes_since_first_device=elapsed,
-            sedation_resolved=effects.get("sedation_resolved"),
-            dissociation_resolved=effects.get("dissociation_resolved"),
-            respiratory_depression_resolved=effects.get("respiratory_ok"),
-            bp_at_40_min_recorded=bp_at_40,
-        )
-    since_end = max(0, elapsed - _infusion_minutes(treatment.doses))
-    return iv_discharge_check(
-        minutes_since_infusion_end=since_end,
-        vital_signs_stable=effects.get("vital_signs_stable"),
-        mental_status_at_baseline=effects.get("mental_status_at_baseline"),
-        min_minutes_after_infusion=rules.protocols.iv_post_infusion_observation_minutes,
+    esketamine = course.route is Route.ESKETAMINE
+    return discharge_check(
+        route=course.route,
+        schedule=schedule_for(course, rules) if esketamine else (),
+        first_dose_at=treatment.first_dose_at,
+        discharge=treatment.discharge,
+        bp_minutes=bp_minutes_recorded(treatment.vitals) if esketamine else None,
+        infusion_minutes=0 if esketamine else _infusion_minutes(treatment.doses),
+        rules=rules,
+        now=now,
     )
 
 

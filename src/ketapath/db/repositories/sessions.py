@@ -1,22 +1,26 @@
-"""Treatment session queries: the full record, dosing history, and the board in a few queries."""
+"""Treatment session queries: the full record, dosing history, and the board in one query."""
 
 from __future__ import annotations
 
 import uuid
-from collections.abc import Collection, Sequence
-from datetime import date
+from collections.abc import Sequence
+from datetime import date, datetime
 from decimal import Decimal
+from typing import Any, NamedTuple
 
-from sqlalchemy import func, select
+from sqlalchemy import Select, Uuid, bindparam, func, inspect, select
 from sqlalchemy.orm import selectinload
+from sqlalchemy.orm.attributes import set_committed_value
 
 from ketapath.db.models import (
     AdverseEvent,
     Alert,
     Chair,
+    Clinic,
     Dose,
     Measurement,
     Patient,
+    Route,
     SessionStatus,
     Site,
     TreatmentCourse,
@@ -25,10 +29,7 @@ from ketapath.db.models import (
 )
 from ketapath.db.repositories.base import Repository
 
-__all__ = ["BoardRow", "SessionRepository"]
-
-BoardRow = tuple[TreatmentSession, TreatmentCourse, Patient, Chair | None, Site | None]
-"""One board card's rows: the session, its course, patient, chair and site."""
+__all__ = ["BoardEntry", "SessionRepository"]
 
 
 class SessionRepository(Repository[TreatmentSession]):
@@ -53,6 +54,42 @@ class SessionRepository(Repository[TreatmentSession]):
                 selectinload(TreatmentSession.adverse_events),
             )
         )
+
+    def reload(
+        self, treatment: TreatmentSession, *, doses: bool = False, vitals: bool = False
+    ) -> None:
+        """Re-read a loaded session's columns, and its doses or vitals if this request added one.
+
+        Values come back as the database returns them (UTC times, canonical decimals), as a
+        fresh load would give them, without re-reading the collections nothing was added to.
+        """
+        self.session.refresh(treatment, _SESSION_COLUMNS)
+        if doses:
+            set_committed_value(
+                treatment,
+                "doses",
+                list(
+                    self.session.scalars(
+                        select(Dose)
+                        .where(Dose.session_id == treatment.id)
+                        .order_by(Dose.given_at)
+                        .execution_options(populate_existing=True)
+                    )
+                ),
+            )
+        if vitals:
+            set_committed_value(
+                treatment,
+                "vitals",
+                list(
+                    self.session.scalars(
+                        select(VitalSign)
+                        .where(VitalSign.session_id == treatment.id)
+                        .order_by(VitalSign.taken_at)
+                        .execution_options(populate_existing=True)
+                    )
+                ),
+            )
 
     def course_of(self, session: TreatmentSession) -> TreatmentCourse:
         """The course a session belongs to (the foreign key guarantees it exists)."""
@@ -138,52 +175,201 @@ class SessionRepository(Repository[TreatmentSession]):
 
     def board(
         self, *, clinic_id: uuid.UUID, day: date, site_id: uuid.UUID | None
-    ) -> Sequence[BoardRow]:
-        """The day's sessions (not cancelled) with course, patient, chair and site.
+    ) -> list[BoardEntry]:
+        """The day's sessions (not cancelled), one lean row per card, in one query.
 
-        Three queries however many cards: the joined rows, then vitals and doses in one
-        ``IN`` query each. Ordered by chair, then time.
+        Ordered by chair, then time. Each row carries what its card needs and nothing more:
+        the latest reading, the latest ``minutes_after_dose`` of a reading with both BP values
+        (whether a schedule mark is covered depends only on that), the first dose's infusion
+        length and the patient's open alert count. The query count does not grow with the
+        number of cards or readings.
         """
-        statement = (
-            select(TreatmentSession, TreatmentCourse, Patient, Chair, Site)
-            .join(TreatmentCourse, TreatmentCourse.id == TreatmentSession.course_id)
-            .join(Patient, Patient.id == TreatmentSession.patient_id)
-            .outerjoin(Chair, Chair.id == TreatmentSession.chair_id)
-            .outerjoin(Site, Site.id == Chair.site_id)
-            .where(
-                Patient.clinic_id == clinic_id,
-                TreatmentSession.scheduled_date == day,
-                TreatmentSession.status != SessionStatus.CANCELLED,
-            )
-            .options(
-                selectinload(TreatmentSession.vitals),
-                selectinload(TreatmentSession.doses),
-            )
-            .order_by(
-                Chair.name.is_(None),
-                Chair.name,
-                TreatmentSession.scheduled_time.is_(None),
-                TreatmentSession.scheduled_time,
-                Patient.family_name,
-                TreatmentSession.id,
-            )
-        )
+        statement = _BOARD_BY_SITE if site_id is not None else _BOARD
+        params: dict[str, object] = {"clinic_id": clinic_id, "day": day}
         if site_id is not None:
-            statement = statement.where(Chair.site_id == site_id)
-        rows = self.session.execute(statement).all()
-        return [(r[0], r[1], r[2], r[3], r[4]) for r in rows]
+            params["site_id"] = site_id
+        return [BoardEntry(*row) for row in self.session.execute(statement, params)]
 
-    def open_alert_counts(
-        self, patient_ids: Collection[uuid.UUID]
-    ) -> dict[uuid.UUID, int]:
-        """Unacknowledged alerts per patient, in one grouped query."""
-        if not patient_ids:
-            return {}
-        rows = self.session.execute(
-            select(Alert.patient_id, func.count())
-            .where(
-                Alert.patient_id.in_(list(patient_ids)), Alert.acknowledged_at.is_(None)
-            )
-            .group_by(Alert.patient_id)
-        ).all()
-        return {patient_id: int(count) for patient_id, count in rows}
+    def recording_context(
+        self, session_id: uuid.UUID
+    ) -> tuple[TreatmentSession, Patient, TreatmentCourse, Clinic] | None:
+        """A session with its patient, course and clinic, without its records (one query).
+
+        For the writes that add a row to a session (vitals, scales, adverse events): they read
+        the session's status and times, never its doses, vitals or adverse events, so the cost
+        does not grow with the readings a session holds. The objects land in the identity
+        map, so later ``get`` calls for the course or clinic need no query.
+        """
+        row = self.session.execute(
+            _RECORDING_CONTEXT, {"session_id": session_id}
+        ).first()
+        return (row[0], row[1], row[2], row[3]) if row else None
+
+
+class BoardEntry(NamedTuple):
+    """One board card's columns (see :meth:`SessionRepository.board`)."""
+
+    session_id: uuid.UUID
+    course_id: uuid.UUID
+    patient_id: uuid.UUID
+    scheduled_time: str | None
+    number: int
+    phase: str
+    kind: str
+    status: SessionStatus
+    version: int
+    first_dose_at: datetime | None
+    discharge: dict[str, Any] | None
+    route: Route
+    protocol: str
+    course_infusion_minutes: int | None
+    given_name: str
+    family_name: str
+    mrn: str
+    chair_id: uuid.UUID | None
+    chair_name: str | None
+    site_id: uuid.UUID | None
+    site_name: str | None
+    bp_minutes: int | None
+    """The latest ``minutes_after_dose`` of a reading with both BP values."""
+    dose_infusion_minutes: int | None
+    """The first dose's (by time given) non-zero infusion length."""
+    open_alerts: int
+    vital_id: uuid.UUID | None
+    vital_taken_at: datetime | None
+    vital_minutes_after_dose: int | None
+    vital_systolic_mmhg: int | None
+    vital_diastolic_mmhg: int | None
+    vital_heart_rate_bpm: int | None
+    vital_spo2_pct: int | None
+    vital_respiratory_rate_per_min: int | None
+    vital_recorded_by_id: uuid.UUID | None
+
+
+def _board_statement(*, by_site: bool) -> Select[Any]:
+    """The board query, built once: Core columns, correlated subqueries, bound parameters.
+
+    Built at import and reused, so SQLAlchemy's statement cache key is computed once.
+    """
+    ts = TreatmentSession.__table__
+    course = TreatmentCourse.__table__
+    patient = Patient.__table__
+    chair = Chair.__table__
+    site = Site.__table__
+    dose = Dose.__table__
+    alert = Alert.__table__
+    bp = VitalSign.__table__.alias("bp_vital")
+    newest = VitalSign.__table__.alias("newest_vital")
+    latest = VitalSign.__table__.alias("latest_vital")
+    bp_minutes = (
+        select(func.max(bp.c.minutes_after_dose))
+        .where(
+            bp.c.session_id == ts.c.id,
+            bp.c.systolic_mmhg.is_not(None),
+            bp.c.diastolic_mmhg.is_not(None),
+        )
+        .correlate(ts)
+        .scalar_subquery()
+    )
+    infusion = (
+        select(dose.c.infusion_minutes)
+        .where(
+            dose.c.session_id == ts.c.id,
+            dose.c.infusion_minutes.is_not(None),
+            dose.c.infusion_minutes != 0,
+        )
+        .order_by(dose.c.given_at, dose.c.id)
+        .limit(1)
+        .correlate(ts)
+        .scalar_subquery()
+    )
+    open_alerts = (
+        select(func.count())
+        .select_from(alert)
+        .where(alert.c.patient_id == ts.c.patient_id, alert.c.acknowledged_at.is_(None))
+        .correlate(ts)
+        .scalar_subquery()
+    )
+    latest_id = (
+        select(newest.c.id)
+        .where(newest.c.session_id == ts.c.id)
+        .order_by(newest.c.taken_at.desc(), newest.c.id)
+        .limit(1)
+        .correlate(ts)
+        .scalar_subquery()
+    )
+    statement = (
+        select(
+            ts.c.id,
+            ts.c.course_id,
+            ts.c.patient_id,
+            ts.c.scheduled_time,
+            ts.c.number,
+            ts.c.phase,
+            ts.c.kind,
+            ts.c.status,
+            ts.c.version,
+            ts.c.first_dose_at,
+            ts.c.discharge,
+            course.c.route,
+            course.c.protocol,
+            course.c.infusion_minutes,
+            patient.c.given_name,
+            patient.c.family_name,
+            patient.c.mrn,
+            chair.c.id,
+            chair.c.name,
+            site.c.id,
+            site.c.name,
+            bp_minutes,
+            infusion,
+            open_alerts,
+            latest.c.id,
+            latest.c.taken_at,
+            latest.c.minutes_after_dose,
+            latest.c.systolic_mmhg,
+            latest.c.diastolic_mmhg,
+            latest.c.heart_rate_bpm,
+            latest.c.spo2_pct,
+            latest.c.respiratory_rate_per_min,
+            latest.c.recorded_by_id,
+        )
+        .select_from(
+            ts.join(course, course.c.id == ts.c.course_id)
+            .join(patient, patient.c.id == ts.c.patient_id)
+            .outerjoin(chair, chair.c.id == ts.c.chair_id)
+            .outerjoin(site, site.c.id == chair.c.site_id)
+            .outerjoin(latest, latest.c.id == latest_id)
+        )
+        .where(
+            patient.c.clinic_id
+            == bindparam("clinic_id", type_=patient.c.clinic_id.type),
+            ts.c.scheduled_date == bindparam("day", type_=ts.c.scheduled_date.type),
+            ts.c.status != SessionStatus.CANCELLED,
+        )
+        .order_by(
+            chair.c.name.is_(None),
+            chair.c.name,
+            ts.c.scheduled_time.is_(None),
+            ts.c.scheduled_time,
+            patient.c.family_name,
+            ts.c.id,
+        )
+    )
+    if by_site:
+        statement = statement.where(
+            chair.c.site_id == bindparam("site_id", type_=chair.c.site_id.type)
+        )
+    return statement
+
+
+_SESSION_COLUMNS = tuple(a.key for a in inspect(TreatmentSession).column_attrs)
+_RECORDING_CONTEXT = (
+    select(TreatmentSession, Patient, TreatmentCourse, Clinic)
+    .join(Patient, Patient.id == TreatmentSession.patient_id)
+    .join(TreatmentCourse, TreatmentCourse.id == TreatmentSession.course_id)
+    .join(Clinic, Clinic.id == Patient.clinic_id)
+    .where(TreatmentSession.id == bindparam("session_id", type_=Uuid()))
+)
+_BOARD = _board_statement(by_site=False)
+_BOARD_BY_SITE = _board_statement(by_site=True)

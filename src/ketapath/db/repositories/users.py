@@ -5,8 +5,9 @@ from __future__ import annotations
 import uuid
 from collections.abc import Sequence
 from datetime import datetime
+from typing import Any, NamedTuple
 
-from sqlalchemy import func, select, update
+from sqlalchemy import Select, bindparam, func, select, update
 
 from ketapath.db.models import AuthToken, Role, User
 from ketapath.db.repositories.base import Repository
@@ -47,6 +48,49 @@ class UserRepository(Repository[User]):
         ).all()
 
 
+class ActiveToken(NamedTuple):
+    """An unexpired, unrevoked token and the active user behind it (columns only)."""
+
+    token_id: uuid.UUID
+    kind: str
+    csrf_token: str | None
+    user_id: uuid.UUID
+    role: Role
+    clinic_id: uuid.UUID
+    patient_id: uuid.UUID | None
+    display_name: str
+
+
+def _active_token_statement() -> Select[Any]:
+    # Built once (every request runs it): Core columns and bound parameters, so the statement
+    # cache key is computed once and no ORM objects are made.
+    token = AuthToken.__table__
+    user = User.__table__
+    return (
+        select(
+            token.c.id,
+            token.c.kind,
+            token.c.csrf_token,
+            user.c.id,
+            user.c.role,
+            user.c.clinic_id,
+            user.c.patient_id,
+            user.c.display_name,
+        )
+        .select_from(token.join(user, user.c.id == token.c.user_id))
+        .where(
+            token.c.token_hash
+            == bindparam("token_hash", type_=token.c.token_hash.type),
+            token.c.revoked_at.is_(None),
+            token.c.expires_at > bindparam("now", type_=token.c.expires_at.type),
+            user.c.active.is_(True),
+        )
+    )
+
+
+_ACTIVE_TOKEN = _active_token_statement()
+
+
 class AuthTokenRepository(Repository[AuthToken]):
     """Session cookies and API tokens, looked up by the SHA-256 of the secret."""
 
@@ -67,6 +111,13 @@ class AuthTokenRepository(Repository[AuthToken]):
             )
         ).first()
         return (row[0], row[1]) if row else None
+
+    def active(self, token_hash: str, *, now: datetime) -> ActiveToken | None:
+        """The unexpired, unrevoked token and its active user, as columns (one lean query)."""
+        row = self.session.execute(
+            _ACTIVE_TOKEN, {"token_hash": token_hash, "now": now}
+        ).first()
+        return ActiveToken._make(row) if row else None
 
     def revoke(self, token_id: uuid.UUID, *, now: datetime) -> None:
         """Revoke one token (logout)."""
