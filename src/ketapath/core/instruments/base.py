@@ -318,3 +318,32 @@ def item_at_least(
         flag=flag,
     )
     return (flag,), (finding,)
+
+
+def suicide_item_evaluator(
+    *,
+    rule: RuleSpec,
+    item: Item,
+    threshold: int,
+    threshold_name: str,
+    message: str,
+    total: Callable[[Mapping[str, int]], int],
+) -> Callable[[Mapping[str, int]], Evaluation]:
+    """Scoring for an instrument with one suicide item: its total plus the item's flag rule.
+
+    ``threshold`` is the clinic's setting for the item (1 to the item's maximum): 0 would flag
+    every patient, so it is refused with an error naming ``threshold_name``.
+    """
+    if not 1 <= threshold <= item.max_value:
+        raise ValueError(
+            f"{threshold_name} must be 1–{item.max_value}: 0 would flag every patient"
+        )
+
+    def evaluate(values: Mapping[str, int]) -> Evaluation:
+        """Total the items and apply the suicide-item flag rule."""
+        flags, findings = item_at_least(
+            rule, item, values, threshold, SUICIDAL_IDEATION, message
+        )
+        return Evaluation(total=total(values), flags=flags, findings=findings)
+
+    return evaluate

@@ -13,17 +13,13 @@ is not worth living") raises ``suicidal_ideation`` [M].
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-
 from ketapath.core.citations import Citation, Confidence
 from ketapath.core.findings import RuleSpec
 from ketapath.core.instruments.base import (
-    SUICIDAL_IDEATION,
-    Evaluation,
     Instrument,
     Item,
     SeverityBand,
-    item_at_least,
+    suicide_item_evaluator,
     sum_of,
 )
 from ketapath.core.sources import IDS_QIDS
@@ -112,21 +108,16 @@ BANDS = (
 
 def make_hamd17(*, item3_threshold: int = DEFAULT_ITEM3_THRESHOLD) -> Instrument:
     """Build the HAM-D17 with a clinic's item 3 flag threshold (1–4)."""
-    if not 1 <= item3_threshold <= 4:
-        raise ValueError("item3_threshold must be 1–4: 0 would flag every patient")
-    item3 = ITEMS[2]
-
-    def evaluate(values: Mapping[str, int]) -> Evaluation:
-        """Sum the 17 items and apply the item 3 flag rule."""
-        flags, findings = item_at_least(
-            ITEM3_RULE,
-            item3,
-            values,
-            item3_threshold,
-            SUICIDAL_IDEATION,
-            "HAM-D17 item 3 (suicide) is positive: assess suicide risk (C-SSRS) and alert a clinician.",
-        )
-        return Evaluation(total=sum_of(ITEMS, values), flags=flags, findings=findings)
+    evaluate = suicide_item_evaluator(
+        rule=ITEM3_RULE,
+        item=ITEMS[2],
+        threshold=item3_threshold,
+        threshold_name="item3_threshold",
+        message=(
+            "HAM-D17 item 3 (suicide) is positive: assess suicide risk (C-SSRS) and alert a clinician."
+        ),
+        total=lambda values: sum_of(ITEMS, values),
+    )
 
     return Instrument(
         key="hamd17",

@@ -13,17 +13,13 @@ LOINC code (REFERENCE §8): clients use a local code system.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-
 from ketapath.core.citations import Confidence
 from ketapath.core.findings import RuleSpec
 from ketapath.core.instruments.base import (
-    SUICIDAL_IDEATION,
-    Evaluation,
     Instrument,
     Item,
     SeverityBand,
-    item_at_least,
+    suicide_item_evaluator,
     sum_of,
 )
 from ketapath.core.sources import SNAITH_MADRS
@@ -89,21 +85,16 @@ BANDS = (
 
 def make_madrs(*, item10_threshold: int = DEFAULT_ITEM10_THRESHOLD) -> Instrument:
     """Build the MADRS with a clinic's item 10 flag threshold (1–6)."""
-    if not 1 <= item10_threshold <= 6:
-        raise ValueError("item10_threshold must be 1–6: 0 would flag every patient")
-    item10 = ITEMS[9]
-
-    def evaluate(values: Mapping[str, int]) -> Evaluation:
-        """Sum the ten items and apply the item 10 flag rule."""
-        flags, findings = item_at_least(
-            ITEM10_RULE,
-            item10,
-            values,
-            item10_threshold,
-            SUICIDAL_IDEATION,
-            "MADRS item 10 (suicidal thoughts) is positive: assess suicide risk (C-SSRS) and alert a clinician.",
-        )
-        return Evaluation(total=sum_of(ITEMS, values), flags=flags, findings=findings)
+    evaluate = suicide_item_evaluator(
+        rule=ITEM10_RULE,
+        item=ITEMS[9],
+        threshold=item10_threshold,
+        threshold_name="item10_threshold",
+        message=(
+            "MADRS item 10 (suicidal thoughts) is positive: assess suicide risk (C-SSRS) and alert a clinician."
+        ),
+        total=lambda values: sum_of(ITEMS, values),
+    )
 
     return Instrument(
         key="madrs",

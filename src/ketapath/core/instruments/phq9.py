@@ -14,17 +14,13 @@ shared/data/external); the PHQ is free to reproduce (Pfizer, 2010) [V].
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-
 from ketapath.core.citations import Confidence
 from ketapath.core.findings import RuleSpec
 from ketapath.core.instruments.base import (
-    SUICIDAL_IDEATION,
-    Evaluation,
     Instrument,
     Item,
     SeverityBand,
-    item_at_least,
+    suicide_item_evaluator,
     sum_of,
 )
 from ketapath.core.sources import PHQ_MANUAL
@@ -178,21 +174,16 @@ BANDS = (
 
 def make_phq9(*, item9_threshold: int = DEFAULT_ITEM9_THRESHOLD) -> Instrument:
     """Build PHQ-9 with a clinic's item 9 flag threshold (1–3; the default flags any positive)."""
-    if not 1 <= item9_threshold <= 3:
-        raise ValueError("item9_threshold must be 1–3: 0 would flag every patient")
-    item9 = ITEMS[8]
-
-    def evaluate(values: Mapping[str, int]) -> Evaluation:
-        """Sum items 1–9 and apply the item 9 flag rule."""
-        flags, findings = item_at_least(
-            ITEM9_RULE,
-            item9,
-            values,
-            item9_threshold,
-            SUICIDAL_IDEATION,
-            "PHQ-9 item 9 is positive: assess suicide risk the same day (C-SSRS) and alert a clinician.",
-        )
-        return Evaluation(total=sum_of(ITEMS, values), flags=flags, findings=findings)
+    evaluate = suicide_item_evaluator(
+        rule=ITEM9_RULE,
+        item=ITEMS[8],
+        threshold=item9_threshold,
+        threshold_name="item9_threshold",
+        message=(
+            "PHQ-9 item 9 is positive: assess suicide risk the same day (C-SSRS) and alert a clinician."
+        ),
+        total=lambda values: sum_of(ITEMS, values),
+    )
 
     return Instrument(
         key="phq9",

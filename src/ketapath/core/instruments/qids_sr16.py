@@ -19,12 +19,10 @@ from collections.abc import Mapping
 from ketapath.core.citations import Confidence
 from ketapath.core.findings import RuleSpec
 from ketapath.core.instruments.base import (
-    SUICIDAL_IDEATION,
-    Evaluation,
     Instrument,
     Item,
     SeverityBand,
-    item_at_least,
+    suicide_item_evaluator,
 )
 from ketapath.core.sources import IDS_QIDS
 
@@ -120,23 +118,17 @@ def domain_scores(values: Mapping[str, int]) -> tuple[tuple[str, int], ...]:
 
 def make_qids_sr16(*, item12_threshold: int = DEFAULT_ITEM12_THRESHOLD) -> Instrument:
     """Build the QIDS-SR16 with a clinic's item 12 flag threshold (1–3)."""
-    if not 1 <= item12_threshold <= 3:
-        raise ValueError("item12_threshold must be 1–3: 0 would flag every patient")
-    item12 = ITEMS[11]
-
-    def evaluate(values: Mapping[str, int]) -> Evaluation:
-        """Sum the nine domain scores and apply the item 12 flag rule."""
-        flags, findings = item_at_least(
-            ITEM12_RULE,
-            item12,
-            values,
-            item12_threshold,
-            SUICIDAL_IDEATION,
+    evaluate = suicide_item_evaluator(
+        rule=ITEM12_RULE,
+        item=ITEMS[11],
+        threshold=item12_threshold,
+        threshold_name="item12_threshold",
+        message=(
             "QIDS-SR16 item 12 (thoughts of death or suicide) is positive: assess suicide risk (C-SSRS) "
-            "and alert a clinician.",
-        )
-        total = sum(score for _, score in domain_scores(values))
-        return Evaluation(total=total, flags=flags, findings=findings)
+            "and alert a clinician."
+        ),
+        total=lambda values: sum(score for _, score in domain_scores(values)),
+    )
 
     return Instrument(
         key="qids_sr16",
