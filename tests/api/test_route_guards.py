@@ -170,10 +170,98 @@ VALID_BODIES: dict[tuple[str, str], dict[str, Any]] = {
     },
     ("PATCH", f"{API}/notes/{{note_id}}"): {"body": "Checked in by phone, twice."},
     ("POST", f"{API}/notes/{{note_id}}/sign"): {},
+    ("POST", f"{API}/patients/{{patient_id}}/questionnaire-links"): {
+        "instruments": ["phq9"]
+    },
+    ("PUT", f"{API}/sessions/{{session_id}}/rems-form"): {"hcp_phone": "555-010-2000"},
+    ("POST", f"{API}/sessions/{{session_id}}/rems-form/sign"): {},
+    ("POST", f"{API}/sessions/{{session_id}}/rems-form/amend"): {"reason": "lot typo"},
+    ("POST", f"{API}/sessions/{{session_id}}/rems-form/submitted"): {
+        "submitted_on": "2025-03-03"
+    },
+    ("PUT", f"{API}/patients/{{patient_id}}/rems-enrolment"): {
+        "rems_patient_id": "P-1"
+    },
+    ("PUT", f"{API}/sites/{{site_id}}/rems-certification"): {"certification_id": "S-1"},
+    ("PUT", f"{API}/billing/fees/{{code}}"): {"fee": "400"},
+    ("PUT", f"{API}/patients/{{patient_id}}/diagnosis-codes"): {"codes": ["F33.2"]},
+    ("POST", f"{API}/patients/{{patient_id}}/payments"): {
+        "amount": "100",
+        "paid_on": "2025-03-03",
+    },
+    ("POST", f"{API}/ledger/products"): {
+        "name": "Ketamine 50 mg/mL 10 mL",
+        "substance": "ketamine",
+        "ndc": "42023-113-10",
+        "finished_form": "injection",
+        "unit": "mg",
+        "units_per_container": "500",
+    },
+    ("POST", f"{API}/ledger/lots"): {
+        "product_id": "00000000-0000-4000-8000-000000000001",
+        "lot_number": "L1",
+        "expiry_date": "2030-01-01",
+        "storage_location": "Safe A",
+    },
+    ("POST", f"{API}/ledger/receipts"): {
+        "product_id": "00000000-0000-4000-8000-000000000001",
+        "lot_number": "L1",
+        "expiry_date": "2030-01-01",
+        "storage_location": "Safe A",
+        "containers": 1,
+        "supplier_name": "Supplier",
+        "supplier_address": "1 Road",
+        "supplier_dea_number": "AB1234563",
+    },
+    ("POST", f"{API}/ledger/administrations"): {
+        "lot_id": "00000000-0000-4000-8000-000000000001",
+        "session_id": "00000000-0000-4000-8000-000000000001",
+        "given_mg": "35",
+    },
+    ("POST", f"{API}/ledger/disposals"): {
+        "lot_id": "00000000-0000-4000-8000-000000000001",
+        "manner": "reverse distributor",
+        "quantity_mg": "10",
+    },
+    ("POST", f"{API}/ledger/transfers"): {
+        "lot_id": "00000000-0000-4000-8000-000000000001",
+        "direction": "out",
+        "counterparty_name": "Other Clinic",
+        "counterparty_address": "2 Road",
+        "counterparty_dea_number": "AB1234563",
+        "quantity_mg": "10",
+    },
+    ("POST", f"{API}/ledger/counts"): {
+        "lot_id": "00000000-0000-4000-8000-000000000001",
+        "count_kind": "ad_hoc",
+        "counted_mg": "400",
+    },
+    ("POST", f"{API}/ledger/corrections"): {
+        "corrects_entry_id": "00000000-0000-4000-8000-000000000001",
+        "reason": "entered on wrong lot",
+        "change_mg": "-5",
+    },
+    ("POST", f"{API}/ledger/discrepancies/{{discrepancy_id}}/resolve"): {
+        "reason": "recounted, found in safe B"
+    },
+    ("POST", f"{API}/ledger/theft-loss-reports"): {
+        "kind": "loss",
+        "discovered_at": "2025-01-01T00:00:00Z",
+        "description": "vial missing at count",
+    },
+    ("POST", f"{API}/ledger/theft-loss-reports/{{report_id}}/notice-sent"): {},
+    ("POST", f"{API}/ledger/theft-loss-reports/{{report_id}}/form-106-filed"): {},
 }
 
 # Query parameters the API may take; none of them may carry a patient identifier.
 ALLOWED_QUERY = {
+    "until",
+    "since",
+    "start",
+    "end",
+    "session_id",
+    "as_of",
+    "soon_days",
     "q",
     "limit",
     "offset",
@@ -185,7 +273,6 @@ ALLOWED_QUERY = {
     "status",
     "kind",
     "patient_id",
-    "since",
 }
 PII_WORDS = ("name", "mrn", "email", "phone", "birth", "dob", "address", "ssn")
 SEARCH = ("GET", f"{API}/patients")

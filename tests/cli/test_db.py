@@ -8,13 +8,13 @@ from pathlib import Path
 import pytest
 import typer
 from sqlalchemy import select
-from tests.conftest import new_database_url
 from typer.testing import CliRunner, Result
 
 from ketapath.cli import db, users
 from ketapath.db import migrate
 from ketapath.db.engine import make_engine
 from ketapath.db.models import User
+from tests.conftest import new_database_url
 
 runner = CliRunner()
 HEAD = migrate.head_revision()

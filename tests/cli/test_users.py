@@ -8,12 +8,12 @@ from pathlib import Path
 
 import pytest
 from sqlalchemy import select
-from tests.cli.test_db import Database, one_line_error
-from tests.factories import make_patient
 
 from ketapath.db.engine import make_engine, make_session_factory, session_scope
 from ketapath.db.models import AuditEntry, Clinic, Role, User
 from ketapath.services.auth import verify_password
+from tests.cli.test_db import Database, one_line_error
+from tests.factories import make_patient
 
 PASSWORD = "a long enough password"
 

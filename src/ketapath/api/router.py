@@ -9,16 +9,19 @@ from ketapath.api import (
     auth,
     clinic,
     courses,
+    documents,
     history,
+    ledger,
     measurements,
     notes,
     patients,
+    questionnaire_links,
+    rems,
     sessions,
 )
 from ketapath.api.errors import COMMON_RESPONSES
 
-api_router = APIRouter(prefix="/api/v1", responses=COMMON_RESPONSES)
-for module in (
+AREAS = (
     auth,
     clinic,
     patients,
@@ -26,9 +29,16 @@ for module in (
     assessments,
     courses,
     sessions,
+    rems,
+    documents,
+    ledger,
     measurements,
+    questionnaire_links,
     alerts,
     notes,
     audit,
-):
+)
+
+api_router = APIRouter(prefix="/api/v1", responses=COMMON_RESPONSES)
+for module in AREAS:
     api_router.include_router(module.router)

@@ -16,6 +16,7 @@ from ketapath.cli import (
     db,
     demo,
     dose,
+    ledger,
     outcome,
     plan,
     rules,
@@ -47,6 +48,7 @@ for module in (
     db,
     users,
     worker,
+    ledger,
 ):
     module.register(app)
 

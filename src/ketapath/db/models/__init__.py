@@ -12,8 +12,21 @@ from ketapath.db.models._types import (
 from ketapath.db.models.alert import Alert
 from ketapath.db.models.assessment import Assessment, AssessmentOverride
 from ketapath.db.models.audit import AuditEntry
+from ketapath.db.models.billing import FeeScheduleEntry, PatientDiagnosisCode, Payment
 from ketapath.db.models.clinic import Chair, Clinic, Site
 from ketapath.db.models.course import TreatmentCourse
+from ketapath.db.models.ledger import (
+    ControlledLot,
+    ControlledProduct,
+    CountKind,
+    LedgerChain,
+    LedgerDiscrepancy,
+    LedgerEntry,
+    LedgerEntryKind,
+    LedgerUnit,
+    Substance,
+    TheftLossReport,
+)
 from ketapath.db.models.measurement import Measurement, MeasurementItem
 from ketapath.db.models.note import Note
 from ketapath.db.models.patient import (
@@ -24,6 +37,11 @@ from ketapath.db.models.patient import (
     PatientIdentifier,
 )
 from ketapath.db.models.questionnaire_link import QuestionnaireLink as QuestionnaireLink
+from ketapath.db.models.rems import (
+    RemsMonitoringForm,
+    RemsPatientEnrolment,
+    RemsSettingCertification,
+)
 from ketapath.db.models.session import AdverseEvent, Dose, TreatmentSession, VitalSign
 from ketapath.db.models.user import AuthToken, User
 
@@ -40,20 +58,36 @@ __all__ = [
     "Chair",
     "Clinic",
     "Condition",
+    "ControlledLot",
+    "ControlledProduct",
+    "CountKind",
     "CourseStatus",
     "Dose",
+    "FeeScheduleEntry",
+    "LedgerChain",
+    "LedgerDiscrepancy",
+    "LedgerEntry",
+    "LedgerEntryKind",
+    "LedgerUnit",
     "Measurement",
     "MeasurementItem",
     "MeasurementSource",
     "Medication",
     "Note",
     "Patient",
+    "PatientDiagnosisCode",
     "PatientIdentifier",
+    "Payment",
     "QuestionnaireLink",
+    "RemsMonitoringForm",
+    "RemsPatientEnrolment",
+    "RemsSettingCertification",
     "Role",
     "Route",
     "SessionStatus",
     "Site",
+    "Substance",
+    "TheftLossReport",
     "TreatmentCourse",
     "TreatmentSession",
     "User",
