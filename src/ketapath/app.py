@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import threading
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from importlib.resources import files
@@ -18,6 +17,7 @@ from ketapath.api.errors import describe_validation_errors, install_error_handle
 from ketapath.api.router import api_router
 from ketapath.config import Settings, get_settings
 from ketapath.db.engine import make_engine, make_session_factory
+from ketapath.http import SerialWriters
 from ketapath.services.escalation import start_background_escalation
 from ketapath.web.deps import LoginRequiredError
 from ketapath.web.errors import login_redirect, render_error
@@ -58,9 +58,9 @@ def create_app(
     app.state.settings = settings
     app.state.engine = engine
     app.state.session_factory = make_session_factory(engine)
-    # SQLite has one writer at a time: queue this process's writers on a lock (see api.deps).
-    app.state.writer_lock = (
-        threading.Lock() if engine.dialect.name == "sqlite" else None
+    # SQLite has one writer at a time: queue this process's requests (see http.get_session).
+    app.state.serial_writers = (
+        SerialWriters() if engine.dialect.name == "sqlite" else None
     )
     install_error_handlers(app, html=render_error)
     generate_openapi = app.openapi

@@ -7,14 +7,15 @@ not import each other) use one implementation.
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import secrets
-import threading
-from collections.abc import Iterator
+from collections.abc import AsyncIterator
 from typing import Annotated
 
 from fastapi import Depends, Request
 from sqlalchemy.orm import Session, sessionmaker
+from starlette.concurrency import run_in_threadpool
 
 from ketapath.db.engine import begin_write
 from ketapath.services.errors import ServiceError
@@ -23,6 +24,7 @@ __all__ = [
     "CSRF_HEADER",
     "SAFE_METHODS",
     "SESSION_COOKIE",
+    "SerialWriters",
     "SessionDep",
     "client_address",
     "csrf_matches",
@@ -34,37 +36,53 @@ CSRF_HEADER = "X-CSRF-Token"
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 
-def get_session(request: Request) -> Iterator[Session]:
+class SerialWriters:
+    """One writer at a time per event loop, waited for without holding a worker thread.
+
+    A lock taken inside a thread-pool dependency deadlocks once more requests wait than the
+    pool has threads (the holder then needs a thread to release it); an asyncio lock waits on
+    the event loop instead. Locks are per loop because test clients each run their own loop.
+    """
+
+    def __init__(self) -> None:
+        self._locks: dict[int, asyncio.Lock] = {}
+
+    def lock(self) -> asyncio.Lock:
+        """The lock for the running event loop."""
+        return self._locks.setdefault(id(asyncio.get_running_loop()), asyncio.Lock())
+
+
+async def get_session(request: Request) -> AsyncIterator[Session]:
     """Commit when the handler succeeds, roll back when it fails; writers start as writers.
 
     Every read of patient data appends an audit entry, so on SQLite (one writer at a time)
     every request is a writer: it takes the write lock up front (BEGIN IMMEDIATE), or
     concurrent readers upgrading to writers fail with "database is locked". Requests queue on
-    an in-process lock first, which keeps them out of SQLite's sleep-and-retry busy handler
-    (its back-off made the tail at 10 concurrent writers hundreds of times the median).
-    Several worker processes still share the database safely through SQLite's own lock.
+    an in-process lock first (``SerialWriters``), which keeps them out of SQLite's
+    sleep-and-retry busy handler (its back-off made the tail at 10 concurrent writers hundreds
+    of times the median). Several worker processes still share the database safely through
+    SQLite's own lock. Blocking database calls run in the thread pool, never on the loop.
     """
     factory: sessionmaker[Session] = request.app.state.session_factory
-    writer_lock: threading.Lock | None = request.app.state.writer_lock
-    writes = writer_lock is not None or request.method not in SAFE_METHODS
-    session = factory()
-    with writer_lock if writer_lock is not None else contextlib.nullcontext():
+    writers: SerialWriters | None = request.app.state.serial_writers
+    writes = writers is not None or request.method not in SAFE_METHODS
+    async with writers.lock() if writers is not None else contextlib.nullcontext():
+        session = factory()
         try:
             if writes:
-                begin_write(session)
+                await run_in_threadpool(begin_write, session)
             yield session
-            session.commit()
+            await run_in_threadpool(session.commit)
         except ServiceError as error:
-            if error.keep_writes:
-                session.commit()
-            else:
-                session.rollback()
+            await run_in_threadpool(
+                session.commit if error.keep_writes else session.rollback
+            )
             raise
         except BaseException:
-            session.rollback()
+            await run_in_threadpool(session.rollback)
             raise
         finally:
-            session.close()
+            await run_in_threadpool(session.close)
 
 
 SessionDep = Annotated[Session, Depends(get_session, scope="function")]

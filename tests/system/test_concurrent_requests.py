@@ -67,3 +67,48 @@ def test_mixed_concurrent_requests_all_succeed(kind, tmp_path):
         engine.dispose()
         if fresh is not None:
             fresh.drop()
+
+
+def test_more_concurrent_requests_than_worker_threads_all_complete(tmp_path):
+    """60 at once on a real server (the thread pool has 40): once deadlocked on SQLite."""
+    import socket
+    import time
+    import urllib.request
+    from concurrent.futures import ThreadPoolExecutor
+
+    import uvicorn
+
+    url = f"sqlite:///{tmp_path / 'k.sqlite3'}"
+    engine = make_engine(url)
+    migrate.upgrade(engine)
+    with session_scope(make_session_factory(engine)) as session:
+        ids = seed(session)
+    app = create_app(Settings(data_dir=tmp_path, database_url=url), engine=engine)
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    server = uvicorn.Server(
+        uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning")
+    )
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 20
+    while not server.started and time.monotonic() < deadline:
+        time.sleep(0.05)
+
+    def board(_: int) -> int:
+        request = urllib.request.Request(
+            f"http://127.0.0.1:{port}/api/v1/board",
+            headers={"Authorization": f"Bearer {ids['token']}"},
+        )
+        with urllib.request.urlopen(request, timeout=30) as response:
+            return int(response.status)
+
+    try:
+        with ThreadPoolExecutor(max_workers=60) as pool:
+            statuses = list(pool.map(board, range(60)))
+    finally:
+        server.should_exit = True
+        thread.join(timeout=10)
+        engine.dispose()
+    assert statuses == [200] * 60
