@@ -7,10 +7,13 @@ from ketapath.web.views import (
     auth,
     board,
     courses,
+    ledger,
     measurements,
     patients,
     portal,
     questionnaire,
+    rems,
+    reports,
     sessions,
 )
 
@@ -25,5 +28,8 @@ for module in (
     alerts,
     portal,
     questionnaire,
+    ledger,
+    rems,
+    reports,
 ):
     web_router.include_router(module.router)

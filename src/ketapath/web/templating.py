@@ -33,6 +33,17 @@ NAV: tuple[tuple[str, str, frozenset[Role]], ...] = (
         ),
     ),
     ("Alerts", "/alerts", frozenset({Role.NURSE, Role.PRESCRIBER, Role.THERAPIST})),
+    (
+        "Controlled substances",
+        "/ledger",
+        frozenset({Role.ADMIN, Role.PRESCRIBER, Role.NURSE}),
+    ),
+    ("REMS", "/rems", frozenset({Role.NURSE, Role.PRESCRIBER})),
+    (
+        "Reports",
+        "/reports",
+        frozenset({Role.NURSE, Role.PRESCRIBER, Role.FRONT_DESK, Role.ADMIN}),
+    ),
     ("My care", "/portal", frozenset({Role.PATIENT})),
 )
 
