@@ -137,8 +137,8 @@ measured in-process (Starlette TestClient calling the ASGI app: no socket, no br
 sample is one whole request — session cookie check, the board service's queries and audit
 entry, the commit and the Jinja render. SQLite file database, {warmup} warm-up requests
 discarded per path. Target: under {TARGET_MS:.0f} ms — **{"met" if verdict else "NOT met"}**
-(mean and p50); p99 {"also under" if tail else "over"} the target. The machine is shared (other
-test runs in parallel), so the tail includes scheduler and GC pauses.
+(mean and p50); p99 {"also under" if tail else "over"} the target. The max includes scheduler and
+GC pauses of a shared virtual machine.
 
 | request | cards | renders | mean ms | p50 ms | p99 ms | max ms |
 |---|---|---|---|---|---|---|
