@@ -91,6 +91,7 @@ __all__ = [
     "register_lot",
     "require_role",
     "resolve_discrepancy",
+    "substance_for_route",
     "waste_witness_required",
 ]
 
@@ -469,6 +470,11 @@ _ROUTE_SUBSTANCE = {
 }
 
 
+def substance_for_route(route: Route | str) -> Substance:
+    """The controlled substance a session on ``route`` draws from (KAP uses racemic ketamine)."""
+    return _ROUTE_SUBSTANCE[Route(route)]
+
+
 def record_administration(
     session: Session,
     *,
@@ -488,9 +494,9 @@ def record_administration(
         raise ConflictError(
             "nothing can be administered in a cancelled session", field="session_id"
         )
-    if _ROUTE_SUBSTANCE.get(course.route) is not product.substance:
+    if substance_for_route(course.route) is not product.substance:
         raise UnprocessableError(
-            f"a {course.route.value} session takes {_ROUTE_SUBSTANCE[course.route].value}, "
+            f"a {course.route.value} session takes {substance_for_route(course.route).value}, "
             f"not {product.substance.value}",
             field="lot_id",
         )

@@ -30,7 +30,7 @@ from pydantic import BaseModel
 from starlette.responses import RedirectResponse, Response
 
 from ketapath.core.errors import ClinicalError, RuleViolationError
-from ketapath.core.ledger import CountKind, LedgerUnit, Substance
+from ketapath.core.ledger import CountKind, LedgerUnit
 from ketapath.db.models import User
 from ketapath.db.repositories.ledger import LotRow
 from ketapath.http import SessionDep
@@ -143,8 +143,6 @@ _WITNESS_CONFIRM = (
 )
 _INTEGER = re.compile(r"^[+-]?\d{1,9}$")
 _YES = frozenset({"yes", "on", "true", "1"})
-_ROUTE_SUBSTANCE = {"esketamine": Substance.ESKETAMINE}
-"""Which lots the administration form offers for a route (any other route: ketamine)."""
 
 
 async def _form_data(request: Request) -> dict[str, Any]:
@@ -341,7 +339,7 @@ def _administer_context(
     record = session_service.get_session(
         session, actor=web.actor, session_id=session_id
     )
-    substance = _ROUTE_SUBSTANCE.get(record.route, Substance.KETAMINE)
+    substance = ledger_service.substance_for_route(record.route)
     lots = [
         row
         for row in ledger_service.list_lots(session, actor=web.actor)
