@@ -13,18 +13,21 @@ from __future__ import annotations
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
+from decimal import Decimal
 from typing import Any
 
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
-from ketapath.core.dosing import IvSettings, iv_dose
+from ketapath.core.dosing import IvDose, IvSettings, iv_dose
 from ketapath.core.errors import RuleViolationError
 from ketapath.core.findings import Finding
 from ketapath.core.monitoring import PreDoseSettings
 from ketapath.core.protocols import (
     DEFAULT_SETTINGS,
+    PlannedSession,
     ProtocolSettings,
+    SessionPlan,
     format_weekdays,
     get_protocol,
     parse_weekdays,
@@ -227,6 +230,71 @@ def _protocol_settings(data: CourseCreate, base: ProtocolSettings) -> ProtocolSe
     return replace(base, kap_dosing_sessions=data.sessions)
 
 
+@dataclass(frozen=True, slots=True)
+class PlannedRow:
+    """One planned session with the dose and chair time the course will store."""
+
+    planned: PlannedSession
+    dose_mg: Decimal | None
+    dose_mg_per_kg: Decimal | None
+    chair_minutes: int | None
+
+
+@dataclass(frozen=True, slots=True)
+class CoursePlan:
+    """What a course request plans to: the core's plan, the IV dose and the stored rows."""
+
+    route: Route
+    plan: SessionPlan
+    iv: IvDose | None
+    rows: tuple[PlannedRow, ...]
+
+
+def plan_course(
+    *, rules: ClinicRules, patient: Patient, data: CourseCreate
+) -> CoursePlan:
+    """Plan a course with the core, exactly as ``create_course`` stores it (no writes).
+
+    The plan-a-course preview calls this too, so what a prescriber previews is what is saved.
+    Raises the core's errors (impossible weekdays, dose outside bounds).
+    """
+    route = route_of(data.protocol)
+    _check_options(data)
+    settings = _protocol_settings(data, rules.protocols)
+    weekdays = (
+        None if data.weekdays is None else parse_weekdays(",".join(data.weekdays))
+    )
+    plan = plan_sessions(
+        data.protocol, start=data.start_date, weekdays=weekdays, settings=settings
+    )
+    iv = None
+    if route is Route.IV_KETAMINE and patient.weight_kg is not None:
+        iv = iv_dose(
+            weight_kg=patient.weight_kg,
+            mg_per_kg=data.dose_mg_per_kg,
+            minutes=data.infusion_minutes,
+            weight_basis=data.weight_basis,
+            height_cm=patient.height_cm,
+            sex=patient.sex,
+            settings=rules.iv,
+        )
+    observation = settings.iv_post_infusion_observation_minutes
+    rows = []
+    for planned in plan.sessions:
+        chair_minutes = planned.chair_minutes
+        dose_mg = planned.dose_mg
+        dose_mg_per_kg = planned.dose_mg_per_kg
+        if planned.kind == "infusion":
+            if data.infusion_minutes is not None:
+                chair_minutes = data.infusion_minutes + observation
+            if iv is not None:
+                dose_mg, dose_mg_per_kg = iv.dose_mg, iv.mg_per_kg
+            elif data.dose_mg_per_kg is not None:
+                dose_mg_per_kg = data.dose_mg_per_kg
+        rows.append(PlannedRow(planned, dose_mg, dose_mg_per_kg, chair_minutes))
+    return CoursePlan(route, plan, iv, tuple(rows))
+
+
 def create_course(
     session: Session, *, actor: Actor, patient_id: uuid.UUID, data: CourseCreate
 ) -> tuple[TreatmentCourse, tuple[Finding, ...]]:
@@ -246,25 +314,12 @@ def create_course(
         )
     assessment = courses.latest_assessment(patient.id)
     _check_eligibility(assessment, route)
-    rules = clinic_rules(courses.clinic(patient.clinic_id))
-    settings = _protocol_settings(data, rules.protocols)
-    weekdays = (
-        None if data.weekdays is None else parse_weekdays(",".join(data.weekdays))
+    planned_course = plan_course(
+        rules=clinic_rules(courses.clinic(patient.clinic_id)),
+        patient=patient,
+        data=data,
     )
-    plan = plan_sessions(
-        data.protocol, start=data.start_date, weekdays=weekdays, settings=settings
-    )
-    planned_iv = None
-    if route is Route.IV_KETAMINE and patient.weight_kg is not None:
-        planned_iv = iv_dose(
-            weight_kg=patient.weight_kg,
-            mg_per_kg=data.dose_mg_per_kg,
-            minutes=data.infusion_minutes,
-            weight_basis=data.weight_basis,
-            height_cm=patient.height_cm,
-            sex=patient.sex,
-            settings=rules.iv,
-        )
+    plan = planned_course.plan
     course = courses.add(
         TreatmentCourse(
             patient_id=patient.id,
@@ -280,36 +335,23 @@ def create_course(
             created_by_id=actor.user_id,
         )
     )
-    observation = settings.iv_post_infusion_observation_minutes
-    rows = []
-    for planned in plan.sessions:
-        chair_minutes = planned.chair_minutes
-        dose_mg = planned.dose_mg
-        dose_mg_per_kg = planned.dose_mg_per_kg
-        if planned.kind == "infusion":
-            if data.infusion_minutes is not None:
-                chair_minutes = data.infusion_minutes + observation
-            if planned_iv is not None:
-                dose_mg, dose_mg_per_kg = planned_iv.dose_mg, planned_iv.mg_per_kg
-            elif data.dose_mg_per_kg is not None:
-                dose_mg_per_kg = data.dose_mg_per_kg
-        on_chair = chair_minutes is not None
-        rows.append(
-            TreatmentSession(
-                course_id=course.id,
-                patient_id=patient.id,
-                number=planned.number,
-                phase=planned.phase,
-                kind=planned.kind,
-                scheduled_date=planned.date,
-                scheduled_time=data.scheduled_time,
-                chair_id=data.chair_id if on_chair else None,
-                planned_dose_mg=dose_mg,
-                planned_dose_mg_per_kg=dose_mg_per_kg,
-                planned_chair_minutes=chair_minutes,
-                status=SessionStatus.SCHEDULED,
-            )
+    rows = [
+        TreatmentSession(
+            course_id=course.id,
+            patient_id=patient.id,
+            number=row.planned.number,
+            phase=row.planned.phase,
+            kind=row.planned.kind,
+            scheduled_date=row.planned.date,
+            scheduled_time=data.scheduled_time,
+            chair_id=data.chair_id if row.chair_minutes is not None else None,
+            planned_dose_mg=row.dose_mg,
+            planned_dose_mg_per_kg=row.dose_mg_per_kg,
+            planned_chair_minutes=row.chair_minutes,
+            status=SessionStatus.SCHEDULED,
         )
+        for row in planned_course.rows
+    ]
     courses.add_sessions(rows)
     audit.record(
         session,

@@ -15,10 +15,10 @@ from fastapi import APIRouter, Request
 from sqlalchemy.orm import Session
 from starlette.responses import Response
 
-from ketapath.core.dosing import EsketamineDose, IvDose, esketamine_dose, iv_dose
+from ketapath.core.dosing import EsketamineDose, IvDose, esketamine_dose
 from ketapath.core.errors import ClinicalError
 from ketapath.core.findings import Finding
-from ketapath.core.protocols import PlannedSession, parse_weekdays, plan_sessions
+from ketapath.core.protocols import PlannedSession
 from ketapath.db.models import Patient, Route
 from ketapath.http import SessionDep
 from ketapath.schemas.course import CourseCreate, ProtocolKey, WeekdayName
@@ -95,28 +95,11 @@ def _dose_text(planned: PlannedSession, iv: IvDose | None) -> str:
 def _preview(
     session: Session, actor: Actor, patient: Patient, data: CourseCreate
 ) -> Preview:
-    """Call the core as create_course will, for display only (raises ClinicalError)."""
+    """Plan exactly as create_course will, for display only (raises core or service errors)."""
     clinic = clinic_service.load_clinic(session, clinic_id=actor.clinic_id)
     rules = course_service.clinic_rules(clinic)
-    route = course_service.route_of(data.protocol)
-    weekdays = None if not data.weekdays else parse_weekdays(",".join(data.weekdays))
-    plan = plan_sessions(
-        data.protocol,
-        start=data.start_date,
-        weekdays=weekdays,
-        settings=rules.protocols,
-    )
-    iv = None
-    if route is Route.IV_KETAMINE and patient.weight_kg is not None:
-        iv = iv_dose(
-            weight_kg=patient.weight_kg,
-            mg_per_kg=data.dose_mg_per_kg,
-            minutes=data.infusion_minutes,
-            weight_basis=data.weight_basis,
-            height_cm=patient.height_cm,
-            sex=patient.sex,
-            settings=rules.iv,
-        )
+    planned = course_service.plan_course(rules=rules, patient=patient, data=data)
+    route, plan, iv = planned.route, planned.plan, planned.iv
     esk = None
     if route is Route.ESKETAMINE:
         esk = esketamine_dose(
@@ -126,18 +109,13 @@ def _preview(
             indication=ESKETAMINE_INDICATION[data.protocol],
             ruleset=rules.esketamine_ruleset,
         )
-    observation = rules.protocols.iv_post_infusion_observation_minutes
     rows = [
         PreviewRow(
-            planned=s,
-            dose=_dose_text(s, iv),
-            chair_minutes=(
-                data.infusion_minutes + observation
-                if s.kind == "infusion" and data.infusion_minutes is not None
-                else s.chair_minutes
-            ),
+            planned=row.planned,
+            dose=_dose_text(row.planned, iv),
+            chair_minutes=row.chair_minutes,
         )
-        for s in plan.sessions
+        for row in planned.rows
     ]
     findings: list[Finding] = [
         *plan.findings,
@@ -245,11 +223,13 @@ def plan_submit(
     patient = patient_service.get_patient(session, actor=actor, patient_id=patient_id)
     try:
         preview = _preview(session, actor, patient, data)
-    except ClinicalError as error:
+    except (ServiceError, ClinicalError) as error:
+        session.rollback()
+        status = error.status_code if isinstance(error, ServiceError) else 422
         context = _plan_context(
             session, actor, patient_id, values=values, errors=error_for(error)
         )
-        return _plan_page(request, context, 422)
+        return _plan_page(request, context, status)
     context = _plan_context(session, actor, patient_id, values=values, preview=preview)
     return _plan_page(request, context)
 
