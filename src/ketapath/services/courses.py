@@ -25,6 +25,7 @@ from ketapath.core.findings import Finding
 from ketapath.core.monitoring import PreDoseSettings
 from ketapath.core.protocols import (
     DEFAULT_SETTINGS,
+    ESKETAMINE_MIN_GAP_DAYS,
     PlannedSession,
     ProtocolSettings,
     SessionPlan,
@@ -79,8 +80,6 @@ DOSING_KINDS = frozenset({"esketamine", "infusion", "dosing"})
 """Session kinds in which a drug is given (the core's phase kinds)."""
 SCHEDULE_CAPABILITY = Capability.PATIENT_WRITE
 """Front desk, nurse and prescriber book sessions (no narrower grant exists yet)."""
-_ESKETAMINE_MIN_GAP_DAYS = 2
-"""PROT-SPACING-01 (the core plans with the same 2 days; it exposes no constant for it)."""
 
 
 class GateClosedError(ConflictError):
@@ -435,7 +434,7 @@ def _check_spacing(
     esketamine = course.route is Route.ESKETAMINE
     rule = PROT_SPACING_01 if esketamine else PROT_SPACING_02
     min_gap = (
-        _ESKETAMINE_MIN_GAP_DAYS
+        ESKETAMINE_MIN_GAP_DAYS
         if esketamine
         else rules.protocols.induction_min_gap_days
     )

@@ -25,6 +25,7 @@ from ketapath.core.protocols.maintenance import (
 )
 from ketapath.core.protocols.rules import RULE_SETS, RULESET_VERSION
 from ketapath.core.protocols.scheduling import (
+    ESKETAMINE_MIN_GAP_DAYS,
     WEEKDAY_NAMES,
     PlannedSession,
     SessionPlan,
@@ -37,6 +38,7 @@ __all__ = [
     "DEFAULT_MAINTENANCE_SETTINGS",
     "DEFAULT_SETTINGS",
     "ESKETAMINE_INTERVALS_DAYS",
+    "ESKETAMINE_MIN_GAP_DAYS",
     "PROTOCOL_KEYS",
     "RULESET_VERSION",
     "RULE_SETS",

@@ -58,7 +58,8 @@ __all__ = [
 
 WEEKDAY_NAMES: tuple[str, ...] = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 _ALLOWED_NAMES = ", ".join(WEEKDAY_NAMES)
-_ESKETAMINE_MIN_GAP_DAYS = 2
+ESKETAMINE_MIN_GAP_DAYS = 2
+"""Esketamine induction is never on consecutive days (PROT-SPACING-01, EU SmPC [S])."""
 _IV_SEED_MAX_WEEKS = 3
 _KAP_INTEGRATION_DAYS = (1, 3)
 _SEARCH_LIMIT_DAYS = 28
@@ -287,7 +288,7 @@ def _plan_esketamine(builder: _Builder, first: date) -> None:
         for week in range(phase.weeks[0], phase.weeks[1] + 1):
             block_start = first + timedelta(days=7 * (week - 1))
             got = builder.fill_week(
-                block_start, phase, phase.sessions_per_week, _ESKETAMINE_MIN_GAP_DAYS
+                block_start, phase, phase.sessions_per_week, ESKETAMINE_MIN_GAP_DAYS
             )
             if got < phase.sessions_per_week:
                 raise _impossible(
