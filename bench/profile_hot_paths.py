@@ -5,7 +5,7 @@ migrated and seeded with bench/seed.py (20 active esketamine sessions), then eac
 times:
 
 - ``service``: what one request does below HTTP: a session that begins as a writer (as
-  ``api.deps.get_session`` does), ``services.auth.authenticate``, the service call, commit.
+  ``api.work.Work`` does for a write), ``services.auth.authenticate``, the service call, commit.
 - ``asgi``: the whole app through ``fastapi.testclient.TestClient`` (routing, validation,
   dependencies, serialization; no network), on a second freshly seeded database.
 - ``asgi-raw``: the same requests handed straight to the ASGI callable on one event loop: the

@@ -17,7 +17,7 @@ from ketapath.api.errors import describe_validation_errors, install_error_handle
 from ketapath.api.router import api_router
 from ketapath.config import Settings, get_settings
 from ketapath.db.engine import make_engine, make_session_factory
-from ketapath.http import SerialWriters
+from ketapath.http import DatabaseThreads, SerialWriters
 from ketapath.services.escalation import start_background_escalation
 from ketapath.web.deps import LoginRequiredError
 from ketapath.web.errors import login_redirect, render_error
@@ -59,8 +59,9 @@ def create_app(
     app.state.engine = engine
     app.state.session_factory = make_session_factory(engine)
     # SQLite has one writer at a time: queue this process's requests (see http.get_session).
-    app.state.serial_writers = (
-        SerialWriters() if engine.dialect.name == "sqlite" else None
+    app.state.serial_writers = SerialWriters.for_engine(engine)
+    app.state.database_threads = DatabaseThreads.for_engine(
+        engine, settings.database_threads
     )
     install_error_handlers(app, html=render_error)
     generate_openapi = app.openapi

@@ -22,6 +22,12 @@ class Settings(BaseSettings):
     database_url: str | None = Field(
         default=None, description="SQLAlchemy URL; default is SQLite in data_dir"
     )
+    database_threads: int | None = Field(
+        default=None,
+        ge=1,
+        le=64,
+        description="API database threads per process (default: 1 on SQLite, 4 otherwise)",
+    )
     cookie_secure: bool = Field(default=False, description="Set on HTTPS deployments")
     session_hours: int = Field(default=12, ge=1, le=168)
     api_token_days: int = Field(default=90, ge=1, le=365)

@@ -9,27 +9,42 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import fcntl
+import functools
+import os
 import secrets
-from collections.abc import AsyncIterator
-from typing import Annotated
+import threading
+from collections.abc import AsyncIterator, Callable
+from pathlib import Path
+from typing import Annotated, TypeVar
 
+import anyio
+import anyio.to_thread
 from fastapi import Depends, Request
+from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 from starlette.concurrency import run_in_threadpool
 
-from ketapath.db.engine import begin_write
+from ketapath.db.engine import READ_ONLY, begin_write
 from ketapath.services.errors import ServiceError
 
 __all__ = [
     "CSRF_HEADER",
     "SAFE_METHODS",
     "SESSION_COOKIE",
+    "DatabaseThreads",
     "SerialWriters",
     "SessionDep",
     "client_address",
     "csrf_matches",
+    "finish",
     "get_session",
+    "in_transaction",
+    "start_write",
+    "try_start_write",
 ]
+
+T = TypeVar("T")
 
 SESSION_COOKIE = "ketapath_session"
 CSRF_HEADER = "X-CSRF-Token"
@@ -37,31 +52,181 @@ SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 
 class SerialWriters:
-    """One writer at a time per event loop, waited for without holding a worker thread.
+    """SQLite's one writer at a time, within a process and across worker processes.
 
-    A lock taken inside a thread-pool dependency deadlocks once more requests wait than the
-    pool has threads (the holder then needs a thread to release it); an asyncio lock waits on
-    the event loop instead. Locks are per loop because test clients each run their own loop.
+    Three levels. Requests that write wait for an asyncio lock (one per event loop: test
+    clients each run their own) on the loop, never in a worker thread: a lock waited for in a
+    thread-pool call deadlocks once more requests wait than the pool has threads, if the holder
+    needs another thread to release it. The holder then enters the *write section* in its
+    worker thread: a process-wide thread lock, and an exclusive ``flock`` on
+    ``<database>.writer-lock`` so that several worker processes queue in the kernel (woken in
+    turn) instead of in SQLite's busy handler, whose sleep-and-retry back-off made the tail
+    hundreds of times the median.
+
+    A read's audit entries may enter the write section directly from the read's own thread
+    with :meth:`try_hold` (never waiting for this process's writers; the section is left in
+    the same thread call), which saves a second hop when no writer is busy.
     """
 
-    def __init__(self) -> None:
+    def __init__(self, lock_path: Path | None = None) -> None:
         self._locks: dict[int, asyncio.Lock] = {}
+        self._section = threading.Lock()
+        self._lock_path = lock_path
+        self._lock_fd: int | None = None
 
     def lock(self) -> asyncio.Lock:
         """The lock for the running event loop."""
         return self._locks.setdefault(id(asyncio.get_running_loop()), asyncio.Lock())
 
+    def hold(self) -> None:
+        """Enter the write section (blocking: call in a worker thread, holding ``lock()``)."""
+        self._section.acquire()
+        self._hold_file_lock()
+
+    def try_hold(self) -> bool:
+        """Enter the write section unless this process's writer is in it; True if entered.
+
+        Never waits for this process's writers; waits only for other processes' writers.
+        """
+        if not self._section.acquire(blocking=False):
+            return False
+        self._hold_file_lock()
+        return True
+
+    def release(self) -> None:
+        """Leave the write section."""
+        try:
+            if self._lock_fd is not None:
+                fcntl.flock(self._lock_fd, fcntl.LOCK_UN)
+        finally:
+            self._section.release()
+
+    def _hold_file_lock(self) -> None:
+        if self._lock_path is None:
+            return
+        try:
+            if self._lock_fd is None:
+                self._lock_fd = os.open(self._lock_path, os.O_RDWR | os.O_CREAT, 0o600)
+            fcntl.flock(self._lock_fd, fcntl.LOCK_EX)
+        except BaseException:
+            self._section.release()
+            raise
+
+    @classmethod
+    def for_engine(cls, engine: Engine) -> SerialWriters | None:
+        """Writers for a SQLite engine (file lock beside a file database); None otherwise."""
+        if engine.dialect.name != "sqlite":
+            return None
+        database = engine.url.database
+        if not database or database == ":memory:" or database.startswith("file:"):
+            return cls()
+        return cls(Path(f"{database}.writer-lock"))
+
+
+class DatabaseThreads:
+    """The worker threads the JSON API runs database work in: few, on purpose.
+
+    Database work here is Python (the ORM, the services) holding the GIL, so threads beyond
+    what the database itself overlaps only fight over it: at 50 clients (``bench.run``), the
+    SQLite board served 393 req/s with one thread and 276 with 40; PostgreSQL, which waits
+    on its commits, did best with about 4. The count is per process (``--workers`` adds
+    processes) and set by ``KETAPATH_DATABASE_THREADS``.
+    """
+
+    def __init__(self, count: int) -> None:
+        self.count = count
+        self._limiters: dict[int, anyio.CapacityLimiter] = {}
+
+    @classmethod
+    def for_engine(cls, engine: Engine, configured: int | None) -> DatabaseThreads:
+        """``configured`` threads, else 1 on SQLite (one writer anyway) and 4 elsewhere."""
+        default = 1 if engine.dialect.name == "sqlite" else 4
+        return cls(configured or default)
+
+    async def run(self, fn: Callable[..., T], *args: object) -> T:
+        """``fn(*args)`` in one of these threads."""
+        loop = id(asyncio.get_running_loop())
+        limiter = self._limiters.get(loop)
+        if limiter is None:
+            limiter = self._limiters[loop] = anyio.CapacityLimiter(self.count)
+        return await anyio.to_thread.run_sync(
+            functools.partial(fn, *args), limiter=limiter
+        )
+
+
+_HOLDS_WRITERS = "ketapath_holds_writers"
+
+
+def start_write(session: Session, writers: SerialWriters | None) -> None:
+    """Enter the write section (SQLite) and begin as a writer; run in a worker thread."""
+    if writers is not None:
+        writers.hold()
+        session.info[_HOLDS_WRITERS] = writers
+    begin_write(session)
+
+
+def try_start_write(session: Session, writers: SerialWriters) -> bool:
+    """End ``session``'s read and begin it as a writer, if the write section is free.
+
+    Never waits for this process's writers (see :meth:`SerialWriters.try_hold`). Rolling
+    back the read drops pending objects from the session: the caller re-adds what it writes.
+    """
+    if not writers.try_hold():
+        return False
+    session.info[_HOLDS_WRITERS] = writers
+    session.info.pop(READ_ONLY, None)
+    session.rollback()
+    begin_write(session)
+    return True
+
+
+def finish(session: Session, *, commit: bool) -> None:
+    """Commit or roll back, close, and let the next writer in; run in a worker thread."""
+    try:
+        if commit:
+            session.commit()
+        else:
+            session.rollback()
+    finally:
+        session.close()
+        writers: SerialWriters | None = session.info.pop(_HOLDS_WRITERS, None)
+        if writers is not None:
+            writers.release()
+
+
+def in_transaction(
+    factory: sessionmaker[Session],
+    writers: SerialWriters | None,
+    work: Callable[[Session], T],
+) -> T:
+    """Run ``work`` in one writer transaction: commit on success, roll back on failure.
+
+    A :class:`ServiceError` with ``keep_writes`` (a refused login that is audited) commits
+    what was written before it. Blocking: call from a worker thread, holding
+    ``writers.lock()`` when ``writers`` is set.
+    """
+    session = factory()
+    commit = False
+    try:
+        start_write(session, writers)
+        result = work(session)
+        commit = True
+        return result
+    except ServiceError as error:
+        commit = error.keep_writes
+        raise
+    finally:
+        finish(session, commit=commit)
+
 
 async def get_session(request: Request) -> AsyncIterator[Session]:
-    """Commit when the handler succeeds, roll back when it fails; writers start as writers.
+    """A transaction around a handler that takes the session: the web UI's dependency.
 
-    Every read of patient data appends an audit entry, so on SQLite (one writer at a time)
-    every request is a writer: it takes the write lock up front (BEGIN IMMEDIATE), or
-    concurrent readers upgrading to writers fail with "database is locked". Requests queue on
-    an in-process lock first (``SerialWriters``), which keeps them out of SQLite's
-    sleep-and-retry busy handler (its back-off made the tail at 10 concurrent writers hundreds
-    of times the median). Several worker processes still share the database safely through
-    SQLite's own lock. Blocking database calls run in the thread pool, never on the loop.
+    Commits when the handler succeeds and rolls back when it fails. On SQLite every request
+    is a writer (reads append audit entries) and starts as one (BEGIN IMMEDIATE) under
+    :class:`SerialWriters`; a read that upgraded later would fail with "database is locked"
+    under concurrency. Blocking calls run in the thread pool, never on the loop. The JSON API
+    uses ``api.work.Work`` instead: one thread hop per request, reads without the lock.
     """
     factory: sessionmaker[Session] = request.app.state.session_factory
     writers: SerialWriters | None = request.app.state.serial_writers
@@ -70,19 +235,16 @@ async def get_session(request: Request) -> AsyncIterator[Session]:
         session = factory()
         try:
             if writes:
-                await run_in_threadpool(begin_write, session)
+                await run_in_threadpool(start_write, session, writers)
             yield session
-            await run_in_threadpool(session.commit)
         except ServiceError as error:
-            await run_in_threadpool(
-                session.commit if error.keep_writes else session.rollback
-            )
+            await run_in_threadpool(finish, session, commit=error.keep_writes)
             raise
         except BaseException:
-            await run_in_threadpool(session.rollback)
+            await run_in_threadpool(finish, session, commit=False)
             raise
-        finally:
-            await run_in_threadpool(session.close)
+        else:
+            await run_in_threadpool(finish, session, commit=True)
 
 
 SessionDep = Annotated[Session, Depends(get_session, scope="function")]

@@ -24,6 +24,7 @@ from ketapath.db.models import (
     User,
     VitalSign,
 )
+from ketapath.schemas.board import BoardCard
 from ketapath.schemas.session import VitalSignCreate
 from ketapath.services import board, session_flows
 from ketapath.services import sessions as session_service
@@ -163,3 +164,52 @@ def test_vitals_write_statements_do_not_grow_with_readings(session: Session) -> 
         counts.append(len(seen))
     # the session, patient, course and clinic in one query; the reading; the audit entry
     assert counts[0] == counts[1] <= 3, counts
+
+
+def test_board_cards_are_reused_only_while_nothing_they_show_changes(
+    session: Session,
+) -> None:
+    """The card memo: same row and same minute → the same card; any change → a new one."""
+    clinic = make_clinic(session)
+    _site, chairs = make_site_with_chairs(session, clinic, chairs=1)
+    prescriber = make_user(session, clinic, role=Role.PRESCRIBER)
+    nurse = actor_for(make_user(session, clinic, role=Role.NURSE))
+    treatment = live_session(session, clinic, prescriber, chairs[0], 3)
+
+    def card_at(moment: datetime) -> BoardCard:
+        (only,) = board.get_board(session, actor=nurse, day=DAY, now=moment).cards
+        return only
+
+    first = card_at(NOW)
+    assert card_at(NOW + timedelta(seconds=59)) is first  # same minute, same row
+    later = card_at(NOW + timedelta(minutes=1))
+    assert later is not first
+    assert first.minutes_since_first_dose is not None
+    assert later.minutes_since_first_dose == first.minutes_since_first_dose + 1
+
+    moment = NOW + timedelta(minutes=10)  # after the fixture's last reading
+    before_reading = card_at(moment)
+    vital, _ = session_flows.record_vitals(
+        session,
+        actor=nurse,
+        session_id=treatment.id,
+        data=VitalSignCreate(systolic_mmhg=150, diastolic_mmhg=90),
+        now=moment,
+    )
+    after_reading = card_at(moment)
+    assert after_reading is not before_reading
+    assert after_reading.latest_vitals is not None
+    assert after_reading.latest_vitals.id == vital.id
+
+    gate_before = after_reading.discharge_gate
+    treatment.discharge = {"effects": {"sedation_resolved": True}}
+    session.flush()
+    after_discharge_note = card_at(moment)
+    assert after_discharge_note.discharge_gate != gate_before
+    record = session_service.get_session(
+        session, actor=nurse, session_id=treatment.id, now=moment
+    )
+    assert after_discharge_note.discharge_gate == record.discharge_gate
+    assert after_discharge_note.latest_vitals == max(
+        record.vitals, key=lambda v: v.taken_at
+    )

@@ -6,8 +6,9 @@ import uuid
 from typing import Annotated
 
 from fastapi import APIRouter, Query
+from sqlalchemy.orm import Session
 
-from ketapath.api.deps import CurrentActor, SessionDep
+from ketapath.api.work import WorkDep
 from ketapath.schemas.alert import (
     AlertAcknowledge,
     AlertInboxItem,
@@ -18,6 +19,7 @@ from ketapath.schemas.alert import (
     AlertStatusFilter,
 )
 from ketapath.services import alerts as alert_service
+from ketapath.services.permissions import Actor
 
 router = APIRouter(tags=["alerts"])
 
@@ -26,70 +28,77 @@ Offset = Annotated[int, Query(ge=0, le=1_000_000)]
 
 
 @router.get("/alerts", response_model=AlertInboxPage)
-def list_inbox(
-    session: SessionDep,
-    actor: CurrentActor,
+async def list_inbox(
+    work: WorkDep,
     status: AlertStatusFilter = "open",
     kind: AlertKindName | None = None,
     limit: Limit = 50,
     offset: Offset = 0,
 ) -> AlertInboxPage:
     """The clinic's alerts: most severe first, then newest, with patient name and MRN."""
-    rows, total = alert_service.list_inbox(
-        session, actor=actor, status=status, kind=kind, limit=limit, offset=offset
-    )
-    return AlertInboxPage(
-        items=[
-            AlertInboxItem(
-                **AlertRead.model_validate(alert).model_dump(),
-                patient_mrn=patient.mrn,
-                patient_given_name=patient.given_name,
-                patient_family_name=patient.family_name,
-            )
-            for alert, patient in rows
-        ],
-        total=total,
-        limit=limit,
-        offset=offset,
-    )
+
+    def run(session: Session, actor: Actor) -> AlertInboxPage:
+        rows, total = alert_service.list_inbox(
+            session, actor=actor, status=status, kind=kind, limit=limit, offset=offset
+        )
+        return AlertInboxPage(
+            items=[
+                AlertInboxItem(
+                    **AlertRead.model_validate(alert).model_dump(),
+                    patient_mrn=patient.mrn,
+                    patient_given_name=patient.given_name,
+                    patient_family_name=patient.family_name,
+                )
+                for alert, patient in rows
+            ],
+            total=total,
+            limit=limit,
+            offset=offset,
+        )
+
+    return await work(run)
 
 
 @router.get("/patients/{patient_id}/alerts", response_model=AlertPage)
-def list_patient_alerts(
-    session: SessionDep,
-    actor: CurrentActor,
+async def list_patient_alerts(
+    work: WorkDep,
     patient_id: uuid.UUID,
     status: AlertStatusFilter = "all",
     limit: Limit = 50,
     offset: Offset = 0,
 ) -> AlertPage:
     """One patient's alerts, newest first."""
-    rows, total = alert_service.list_patient_alerts(
-        session,
-        actor=actor,
-        patient_id=patient_id,
-        status=status,
-        limit=limit,
-        offset=offset,
-    )
-    return AlertPage(
-        items=[AlertRead.model_validate(a) for a in rows],
-        total=total,
-        limit=limit,
-        offset=offset,
-    )
+
+    def run(session: Session, actor: Actor) -> AlertPage:
+        rows, total = alert_service.list_patient_alerts(
+            session,
+            actor=actor,
+            patient_id=patient_id,
+            status=status,
+            limit=limit,
+            offset=offset,
+        )
+        return AlertPage(
+            items=[AlertRead.model_validate(a) for a in rows],
+            total=total,
+            limit=limit,
+            offset=offset,
+        )
+
+    return await work(run)
 
 
 @router.post("/alerts/{alert_id}/acknowledge", response_model=AlertRead)
-def acknowledge_alert(
-    session: SessionDep,
-    actor: CurrentActor,
-    alert_id: uuid.UUID,
-    data: AlertAcknowledge,
+async def acknowledge_alert(
+    work: WorkDep, alert_id: uuid.UUID, data: AlertAcknowledge
 ) -> AlertRead:
     """Acknowledge an alert with a note; who and when are recorded. Twice is 409."""
-    return AlertRead.model_validate(
-        alert_service.acknowledge_alert(
-            session, actor=actor, alert_id=alert_id, data=data
+
+    def run(session: Session, actor: Actor) -> AlertRead:
+        return AlertRead.model_validate(
+            alert_service.acknowledge_alert(
+                session, actor=actor, alert_id=alert_id, data=data
+            )
         )
-    )
+
+    return await work(run)

@@ -5,9 +5,10 @@ from __future__ import annotations
 import uuid
 
 from fastapi import APIRouter, status
+from sqlalchemy.orm import Session
 
-from ketapath.api.deps import CurrentActor, SessionDep
 from ketapath.api.sessions import GateRoute
+from ketapath.api.work import WorkDep
 from ketapath.schemas.course import (
     CourseCreate,
     CourseCreated,
@@ -15,6 +16,7 @@ from ketapath.schemas.course import (
     FindingOut,
 )
 from ketapath.services import courses as course_service
+from ketapath.services.permissions import Actor
 
 router = APIRouter(tags=["courses"], route_class=GateRoute)
 
@@ -24,47 +26,55 @@ router = APIRouter(tags=["courses"], route_class=GateRoute)
     response_model=CourseCreated,
     status_code=status.HTTP_201_CREATED,
 )
-def create_course(
-    session: SessionDep, actor: CurrentActor, patient_id: uuid.UUID, data: CourseCreate
+async def create_course(
+    work: WorkDep, patient_id: uuid.UUID, data: CourseCreate
 ) -> CourseCreated:
     """Plan a course; 409 naming the rules when the route is contraindicated without override."""
-    course, findings = course_service.create_course(
-        session, actor=actor, patient_id=patient_id, data=data
-    )
-    return CourseCreated.model_validate(
-        {
-            **CourseDetail.model_validate(course).model_dump(),
-            "findings": [
-                FindingOut(
-                    rule_id=f.rule_id,
-                    rule_version=f.rule_version,
-                    severity=f.severity.value,
-                    message=f.message,
-                )
-                for f in findings
-            ],
-        }
-    )
+
+    def run(session: Session, actor: Actor) -> CourseCreated:
+        course, findings = course_service.create_course(
+            session, actor=actor, patient_id=patient_id, data=data
+        )
+        return CourseCreated.model_validate(
+            {
+                **CourseDetail.model_validate(course).model_dump(),
+                "findings": [
+                    FindingOut(
+                        rule_id=f.rule_id,
+                        rule_version=f.rule_version,
+                        severity=f.severity.value,
+                        message=f.message,
+                    )
+                    for f in findings
+                ],
+            }
+        )
+
+    return await work(run)
 
 
 @router.get("/patients/{patient_id}/courses", response_model=list[CourseDetail])
-def list_courses(
-    session: SessionDep, actor: CurrentActor, patient_id: uuid.UUID
-) -> list[CourseDetail]:
+async def list_courses(work: WorkDep, patient_id: uuid.UUID) -> list[CourseDetail]:
     """A patient's courses with their sessions."""
-    return [
-        CourseDetail.model_validate(c)
-        for c in course_service.list_courses(
-            session, actor=actor, patient_id=patient_id
-        )
-    ]
+
+    def run(session: Session, actor: Actor) -> list[CourseDetail]:
+        return [
+            CourseDetail.model_validate(c)
+            for c in course_service.list_courses(
+                session, actor=actor, patient_id=patient_id
+            )
+        ]
+
+    return await work(run)
 
 
 @router.get("/courses/{course_id}", response_model=CourseDetail)
-def get_course(
-    session: SessionDep, actor: CurrentActor, course_id: uuid.UUID
-) -> CourseDetail:
+async def get_course(work: WorkDep, course_id: uuid.UUID) -> CourseDetail:
     """One course with its sessions."""
-    return CourseDetail.model_validate(
-        course_service.get_course(session, actor=actor, course_id=course_id)
-    )
+
+    def run(session: Session, actor: Actor) -> CourseDetail:
+        return CourseDetail.model_validate(
+            course_service.get_course(session, actor=actor, course_id=course_id)
+        )
+
+    return await work(run)

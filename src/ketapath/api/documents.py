@@ -12,8 +12,9 @@ from datetime import date
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Response, status
+from sqlalchemy.orm import Session
 
-from ketapath.api.deps import CurrentActor, SessionDep
+from ketapath.api.work import WorkDep
 from ketapath.schemas.billing import (
     DiagnosisCodesSet,
     DiagnosisRead,
@@ -26,6 +27,7 @@ from ketapath.schemas.billing import (
 from ketapath.services import billing as billing_service
 from ketapath.services import documents as document_service
 from ketapath.services.documents import RenderedDocument
+from ketapath.services.permissions import Actor
 
 __all__ = ["MISSING_HEADER", "router"]
 
@@ -55,61 +57,45 @@ def _file(document: RenderedDocument) -> Response:
 @router.get(
     "/sessions/{session_id}/record.pdf", response_class=Response, responses=_PDF
 )
-def session_record_pdf(
-    session: SessionDep, actor: CurrentActor, session_id: uuid.UUID
-) -> Response:
+async def session_record_pdf(work: WorkDep, session_id: uuid.UUID) -> Response:
     """The session record (any route) as a PDF."""
-    return _file(
-        document_service.session_record_pdf(session, actor=actor, session_id=session_id)
-    )
+
+    def run(session: Session, actor: Actor) -> Response:
+        return _file(
+            document_service.session_record_pdf(
+                session, actor=actor, session_id=session_id
+            )
+        )
+
+    return await work(run)
 
 
 @router.get(
     "/sessions/{session_id}/rems-form.pdf", response_class=Response, responses=_PDF
 )
-def rems_form_pdf(
-    session: SessionDep, actor: CurrentActor, session_id: uuid.UUID
-) -> Response:
+async def rems_form_pdf(work: WorkDep, session_id: uuid.UUID) -> Response:
     """The session's REMS Patient Monitoring Form as a PDF (a draft lists what is missing)."""
-    return _file(
-        document_service.rems_form_pdf(session, actor=actor, session_id=session_id)
-    )
+
+    def run(session: Session, actor: Actor) -> Response:
+        return _file(
+            document_service.rems_form_pdf(session, actor=actor, session_id=session_id)
+        )
+
+    return await work(run)
 
 
 @router.get("/patients/{patient_id}/superbill", response_model=SuperbillRead)
-def superbill(
-    session: SessionDep,
-    actor: CurrentActor,
+async def superbill(
+    work: WorkDep,
     patient_id: uuid.UUID,
     start: date | None = None,
     end: date | None = None,
     session_id: uuid.UUID | None = None,
 ) -> SuperbillRead:
     """The superbill as JSON: lines, totals, and ``missing`` (fees not set, codes, NPIs)."""
-    return document_service.superbill(
-        session,
-        actor=actor,
-        patient_id=patient_id,
-        start=start,
-        end=end,
-        session_id=session_id,
-    )
 
-
-@router.get(
-    "/patients/{patient_id}/superbill.pdf", response_class=Response, responses=_PDF
-)
-def superbill_pdf(
-    session: SessionDep,
-    actor: CurrentActor,
-    patient_id: uuid.UUID,
-    start: date | None = None,
-    end: date | None = None,
-    session_id: uuid.UUID | None = None,
-) -> Response:
-    """The superbill for a date range or one session (a patient: their own only)."""
-    return _file(
-        document_service.superbill_pdf(
+    def run(session: Session, actor: Actor) -> SuperbillRead:
+        return document_service.superbill(
             session,
             actor=actor,
             patient_id=patient_id,
@@ -117,79 +103,116 @@ def superbill_pdf(
             end=end,
             session_id=session_id,
         )
-    )
+
+    return await work(run)
+
+
+@router.get(
+    "/patients/{patient_id}/superbill.pdf", response_class=Response, responses=_PDF
+)
+async def superbill_pdf(
+    work: WorkDep,
+    patient_id: uuid.UUID,
+    start: date | None = None,
+    end: date | None = None,
+    session_id: uuid.UUID | None = None,
+) -> Response:
+    """The superbill for a date range or one session (a patient: their own only)."""
+
+    def run(session: Session, actor: Actor) -> Response:
+        return _file(
+            document_service.superbill_pdf(
+                session,
+                actor=actor,
+                patient_id=patient_id,
+                start=start,
+                end=end,
+                session_id=session_id,
+            )
+        )
+
+    return await work(run)
 
 
 @router.get("/reports/dispensing-log.csv", response_class=Response, responses=_CSV)
-def dispensing_log_csv(
-    session: SessionDep,
-    actor: CurrentActor,
-    start: date | None = None,
-    end: date | None = None,
+async def dispensing_log_csv(
+    work: WorkDep, start: date | None = None, end: date | None = None
 ) -> Response:
     """The controlled-substance dispensing log as CSV (``start`` and ``end`` required)."""
-    return _file(
-        document_service.dispensing_log(
-            session, actor=actor, start=start, end=end, output="csv"
+
+    def run(session: Session, actor: Actor) -> Response:
+        return _file(
+            document_service.dispensing_log(
+                session, actor=actor, start=start, end=end, output="csv"
+            )
         )
-    )
+
+    return await work(run)
 
 
 @router.get("/reports/dispensing-log.pdf", response_class=Response, responses=_PDF)
-def dispensing_log_pdf(
-    session: SessionDep,
-    actor: CurrentActor,
-    start: date | None = None,
-    end: date | None = None,
+async def dispensing_log_pdf(
+    work: WorkDep, start: date | None = None, end: date | None = None
 ) -> Response:
     """The controlled-substance dispensing log as a PDF (``start`` and ``end`` required)."""
-    return _file(
-        document_service.dispensing_log(
-            session, actor=actor, start=start, end=end, output="pdf"
+
+    def run(session: Session, actor: Actor) -> Response:
+        return _file(
+            document_service.dispensing_log(
+                session, actor=actor, start=start, end=end, output="pdf"
+            )
         )
-    )
+
+    return await work(run)
 
 
 @router.get("/reports/inventory.pdf", response_class=Response, responses=_PDF)
-def inventory_pdf(
-    session: SessionDep,
-    actor: CurrentActor,
+async def inventory_pdf(
+    work: WorkDep,
     as_of: Annotated[date | None, Query(description="Clinic-local date")] = None,
 ) -> Response:
     """The controlled-substance inventory as a PDF (default: today)."""
-    return _file(document_service.inventory(session, actor=actor, as_of=as_of))
+
+    def run(session: Session, actor: Actor) -> Response:
+        return _file(document_service.inventory(session, actor=actor, as_of=as_of))
+
+    return await work(run)
 
 
 @router.get("/billing/fees", response_model=list[FeeRead])
-def list_fees(session: SessionDep, actor: CurrentActor) -> list[FeeRead]:
+async def list_fees(work: WorkDep) -> list[FeeRead]:
     """The clinic's fee schedule."""
-    return billing_service.list_fees(session, actor=actor)
+
+    def run(session: Session, actor: Actor) -> list[FeeRead]:
+        return billing_service.list_fees(session, actor=actor)
+
+    return await work(run)
 
 
 @router.put("/billing/fees/{code}", response_model=FeeRead)
-def set_fee(
-    session: SessionDep,
-    actor: CurrentActor,
-    code: str,
-    data: FeeSet,
-) -> FeeRead:
+async def set_fee(work: WorkDep, code: str, data: FeeSet) -> FeeRead:
     """Set the clinic's fee for a code (admins)."""
-    return billing_service.set_fee(session, actor=actor, code=code, data=data)
+
+    def run(session: Session, actor: Actor) -> FeeRead:
+        return billing_service.set_fee(session, actor=actor, code=code, data=data)
+
+    return await work(run)
 
 
 @router.put(
     "/patients/{patient_id}/diagnosis-codes", response_model=list[DiagnosisRead]
 )
-def set_diagnosis_codes(
-    session: SessionDep,
-    actor: CurrentActor,
-    patient_id: uuid.UUID,
-    data: DiagnosisCodesSet,
+async def set_diagnosis_codes(
+    work: WorkDep, patient_id: uuid.UUID, data: DiagnosisCodesSet
 ) -> list[DiagnosisRead]:
     """Set the ICD-10-CM codes the patient's superbills carry (primary first)."""
-    return billing_service.set_diagnosis_codes(
-        session, actor=actor, patient_id=patient_id, data=data
-    )
+
+    def run(session: Session, actor: Actor) -> list[DiagnosisRead]:
+        return billing_service.set_diagnosis_codes(
+            session, actor=actor, patient_id=patient_id, data=data
+        )
+
+    return await work(run)
 
 
 @router.post(
@@ -197,13 +220,14 @@ def set_diagnosis_codes(
     response_model=PaymentRead,
     status_code=status.HTTP_201_CREATED,
 )
-def record_payment(
-    session: SessionDep,
-    actor: CurrentActor,
-    patient_id: uuid.UUID,
-    data: PaymentCreate,
+async def record_payment(
+    work: WorkDep, patient_id: uuid.UUID, data: PaymentCreate
 ) -> PaymentRead:
     """Record a payment by the patient (the superbill's "paid")."""
-    return billing_service.record_payment(
-        session, actor=actor, patient_id=patient_id, data=data
-    )
+
+    def run(session: Session, actor: Actor) -> PaymentRead:
+        return billing_service.record_payment(
+            session, actor=actor, patient_id=patient_id, data=data
+        )
+
+    return await work(run)

@@ -6,8 +6,9 @@ import uuid
 from typing import Annotated
 
 from fastapi import APIRouter, Query, status
+from sqlalchemy.orm import Session
 
-from ketapath.api.deps import CurrentActor, SessionDep
+from ketapath.api.work import WorkDep
 from ketapath.schemas.patient import (
     PatientCreate,
     PatientPage,
@@ -16,59 +17,71 @@ from ketapath.schemas.patient import (
     PatientUpdate,
 )
 from ketapath.services import patients as patient_service
+from ketapath.services.permissions import Actor
 
 router = APIRouter(prefix="/patients", tags=["patients"])
 
 
 @router.get("", response_model=PatientPage)
-def list_patients(
-    session: SessionDep,
-    actor: CurrentActor,
+async def list_patients(
+    work: WorkDep,
     q: Annotated[
         str | None, Query(max_length=100, description="Name or MRN contains")
     ] = None,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
-    offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
+    offset: Annotated[int, Query(ge=0, le=1000000)] = 0,
 ) -> PatientPage:
     """Search patients by name or MRN."""
-    rows, total = patient_service.search_patients(
-        session, actor=actor, query=q, limit=limit, offset=offset
-    )
-    return PatientPage(
-        items=[PatientSummary.model_validate(p) for p in rows],
-        total=total,
-        limit=limit,
-        offset=offset,
-    )
+
+    def run(session: Session, actor: Actor) -> PatientPage:
+        rows, total = patient_service.search_patients(
+            session, actor=actor, query=q, limit=limit, offset=offset
+        )
+        return PatientPage(
+            items=[PatientSummary.model_validate(p) for p in rows],
+            total=total,
+            limit=limit,
+            offset=offset,
+        )
+
+    return await work(run)
 
 
 @router.post("", response_model=PatientRead, status_code=status.HTTP_201_CREATED)
-def enrol_patient(
-    session: SessionDep, actor: CurrentActor, data: PatientCreate
-) -> PatientRead:
+async def enrol_patient(work: WorkDep, data: PatientCreate) -> PatientRead:
     """Enrol a new patient."""
-    return PatientRead.model_validate(
-        patient_service.enrol_patient(session, actor=actor, data=data)
-    )
+
+    def run(session: Session, actor: Actor) -> PatientRead:
+        return PatientRead.model_validate(
+            patient_service.enrol_patient(session, actor=actor, data=data)
+        )
+
+    return await work(run)
 
 
 @router.get("/{patient_id}", response_model=PatientRead)
-def get_patient(
-    session: SessionDep, actor: CurrentActor, patient_id: uuid.UUID
-) -> PatientRead:
+async def get_patient(work: WorkDep, patient_id: uuid.UUID) -> PatientRead:
     """Read one patient record."""
-    return PatientRead.model_validate(
-        patient_service.get_patient(session, actor=actor, patient_id=patient_id)
-    )
+
+    def run(session: Session, actor: Actor) -> PatientRead:
+        return PatientRead.model_validate(
+            patient_service.get_patient(session, actor=actor, patient_id=patient_id)
+        )
+
+    return await work(run)
 
 
 @router.patch("/{patient_id}", response_model=PatientRead)
-def update_patient(
-    session: SessionDep, actor: CurrentActor, patient_id: uuid.UUID, data: PatientUpdate
+async def update_patient(
+    work: WorkDep, patient_id: uuid.UUID, data: PatientUpdate
 ) -> PatientRead:
     """Update demographics, contacts or the clinical profile."""
-    return PatientRead.model_validate(
-        patient_service.update_patient(
-            session, actor=actor, patient_id=patient_id, data=data
+
+    def run(session: Session, actor: Actor) -> PatientRead:
+        return PatientRead.model_validate(
+            patient_service.update_patient(
+                session, actor=actor, patient_id=patient_id, data=data
+            )
         )
-    )
+
+    return await work(run)

@@ -9,8 +9,9 @@ import uuid
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Request
+from sqlalchemy.orm import Session
 
-from ketapath.api.deps import CurrentActor, SessionDep
+from ketapath.api.work import WorkDep
 from ketapath.schemas.questionnaire_link import (
     QuestionnaireLinkCreate,
     QuestionnaireLinkIssued,
@@ -18,6 +19,7 @@ from ketapath.schemas.questionnaire_link import (
     QuestionnaireLinkRead,
 )
 from ketapath.services import questionnaire_links as link_service
+from ketapath.services.permissions import Actor
 
 router = APIRouter(tags=["questionnaire links"])
 
@@ -30,41 +32,44 @@ Offset = Annotated[int, Query(ge=0, le=1_000_000)]
     response_model=QuestionnaireLinkIssued,
     status_code=201,
 )
-def create_link(
+async def create_link(
+    work: WorkDep,
     request: Request,
-    session: SessionDep,
-    actor: CurrentActor,
     patient_id: uuid.UUID,
     data: QuestionnaireLinkCreate,
 ) -> QuestionnaireLinkIssued:
     """Make a link (clinicians); ``url`` carries the secret and is shown only here."""
-    issued = link_service.create_link(
-        session, actor=actor, patient_id=patient_id, data=data
-    )
-    return QuestionnaireLinkIssued(
-        **QuestionnaireLinkRead.model_validate(issued.link).model_dump(),
-        url=f"{str(request.base_url).rstrip('/')}/q/{issued.token}",
-    )
+
+    def run(session: Session, actor: Actor) -> QuestionnaireLinkIssued:
+        issued = link_service.create_link(
+            session, actor=actor, patient_id=patient_id, data=data
+        )
+        return QuestionnaireLinkIssued(
+            **QuestionnaireLinkRead.model_validate(issued.link).model_dump(),
+            url=f"{str(request.base_url).rstrip('/')}/q/{issued.token}",
+        )
+
+    return await work(run)
 
 
 @router.get(
     "/patients/{patient_id}/questionnaire-links",
     response_model=QuestionnaireLinkPage,
 )
-def list_links(
-    session: SessionDep,
-    actor: CurrentActor,
-    patient_id: uuid.UUID,
-    limit: Limit = 50,
-    offset: Offset = 0,
+async def list_links(
+    work: WorkDep, patient_id: uuid.UUID, limit: Limit = 50, offset: Offset = 0
 ) -> QuestionnaireLinkPage:
     """A patient's links, newest first (never their secrets)."""
-    rows, total = link_service.list_links(
-        session, actor=actor, patient_id=patient_id, limit=limit, offset=offset
-    )
-    return QuestionnaireLinkPage(
-        items=[QuestionnaireLinkRead.model_validate(link) for link in rows],
-        total=total,
-        limit=limit,
-        offset=offset,
-    )
+
+    def run(session: Session, actor: Actor) -> QuestionnaireLinkPage:
+        rows, total = link_service.list_links(
+            session, actor=actor, patient_id=patient_id, limit=limit, offset=offset
+        )
+        return QuestionnaireLinkPage(
+            items=[QuestionnaireLinkRead.model_validate(link) for link in rows],
+            total=total,
+            limit=limit,
+            offset=offset,
+        )
+
+    return await work(run)

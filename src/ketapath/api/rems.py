@@ -14,8 +14,9 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query, Request, Response, status
 from fastapi.responses import JSONResponse
 from fastapi.routing import APIRoute
+from sqlalchemy.orm import Session
 
-from ketapath.api.deps import CurrentActor, SessionDep
+from ketapath.api.work import WorkDep
 from ketapath.schemas.rems import (
     RemsCertificationSet,
     RemsEnrolmentSet,
@@ -26,6 +27,7 @@ from ketapath.schemas.rems import (
     RemsQueueRead,
 )
 from ketapath.services import rems as rems_service
+from ketapath.services.permissions import Actor
 from ketapath.services.rems import RemsFormIncompleteError
 
 __all__ = ["router"]
@@ -59,32 +61,37 @@ router = APIRouter(tags=["rems"], route_class=RemsRoute)
 
 
 @router.get("/sessions/{session_id}/rems-form", response_model=RemsFormRead)
-def get_rems_form(
-    session: SessionDep, actor: CurrentActor, session_id: uuid.UUID
-) -> RemsFormRead:
+async def get_rems_form(work: WorkDep, session_id: uuid.UUID) -> RemsFormRead:
     """The form: pre-filled and entered values, and every field still ``missing``."""
-    return rems_service.get_form(session, actor=actor, session_id=session_id)
+
+    def run(session: Session, actor: Actor) -> RemsFormRead:
+        return rems_service.get_form(session, actor=actor, session_id=session_id)
+
+    return await work(run)
 
 
 @router.put("/sessions/{session_id}/rems-form", response_model=RemsFormRead)
-def update_rems_form(
-    session: SessionDep,
-    actor: CurrentActor,
-    session_id: uuid.UUID,
-    data: RemsFormValues,
+async def update_rems_form(
+    work: WorkDep, session_id: uuid.UUID, data: RemsFormValues
 ) -> RemsFormRead:
     """Save entries (only the fields sent; null reverts a field to its pre-filled value)."""
-    return rems_service.update_form(
-        session, actor=actor, session_id=session_id, data=data
-    )
+
+    def run(session: Session, actor: Actor) -> RemsFormRead:
+        return rems_service.update_form(
+            session, actor=actor, session_id=session_id, data=data
+        )
+
+    return await work(run)
 
 
 @router.post("/sessions/{session_id}/rems-form/sign", response_model=RemsFormRead)
-def sign_rems_form(
-    session: SessionDep, actor: CurrentActor, session_id: uuid.UUID
-) -> RemsFormRead:
+async def sign_rems_form(work: WorkDep, session_id: uuid.UUID) -> RemsFormRead:
     """Sign: 409 listing every missing field until the form is complete; then immutable."""
-    return rems_service.sign_form(session, actor=actor, session_id=session_id)
+
+    def run(session: Session, actor: Actor) -> RemsFormRead:
+        return rems_service.sign_form(session, actor=actor, session_id=session_id)
+
+    return await work(run)
 
 
 @router.post(
@@ -92,63 +99,72 @@ def sign_rems_form(
     response_model=RemsFormRead,
     status_code=status.HTTP_201_CREATED,
 )
-def amend_rems_form(
-    session: SessionDep,
-    actor: CurrentActor,
-    session_id: uuid.UUID,
-    data: RemsFormAmend,
+async def amend_rems_form(
+    work: WorkDep, session_id: uuid.UUID, data: RemsFormAmend
 ) -> RemsFormRead:
     """Correct a signed form: a new draft that references the signed one."""
-    return rems_service.amend_form(
-        session, actor=actor, session_id=session_id, data=data
-    )
+
+    def run(session: Session, actor: Actor) -> RemsFormRead:
+        return rems_service.amend_form(
+            session, actor=actor, session_id=session_id, data=data
+        )
+
+    return await work(run)
 
 
 @router.post("/sessions/{session_id}/rems-form/submitted", response_model=RemsFormRead)
-def mark_rems_form_submitted(
-    session: SessionDep,
-    actor: CurrentActor,
-    session_id: uuid.UUID,
-    data: RemsFormSubmitted,
+async def mark_rems_form_submitted(
+    work: WorkDep, session_id: uuid.UUID, data: RemsFormSubmitted
 ) -> RemsFormRead:
     """Record the date the signed form was submitted to the REMS."""
-    return rems_service.mark_submitted(
-        session, actor=actor, session_id=session_id, data=data
-    )
+
+    def run(session: Session, actor: Actor) -> RemsFormRead:
+        return rems_service.mark_submitted(
+            session, actor=actor, session_id=session_id, data=data
+        )
+
+    return await work(run)
 
 
 @router.get("/rems/queue", response_model=RemsQueueRead)
-def rems_queue(
-    session: SessionDep,
-    actor: CurrentActor,
+async def rems_queue(
+    work: WorkDep,
     as_of: Annotated[date | None, Query(description="Clinic-local date")] = None,
     soon_days: Annotated[int, Query(ge=0, le=7)] = 2,
 ) -> RemsQueueRead:
     """Forms not yet submitted, overdue and due soon first (due 7 days after the session)."""
-    return rems_service.queue(session, actor=actor, as_of=as_of, soon_days=soon_days)
+
+    def run(session: Session, actor: Actor) -> RemsQueueRead:
+        return rems_service.queue(
+            session, actor=actor, as_of=as_of, soon_days=soon_days
+        )
+
+    return await work(run)
 
 
 @router.put("/patients/{patient_id}/rems-enrolment", response_model=RemsEnrolmentSet)
-def set_rems_enrolment(
-    session: SessionDep,
-    actor: CurrentActor,
-    patient_id: uuid.UUID,
-    data: RemsEnrolmentSet,
+async def set_rems_enrolment(
+    work: WorkDep, patient_id: uuid.UUID, data: RemsEnrolmentSet
 ) -> RemsEnrolmentSet:
     """Record the patient's REMS enrolment id and date."""
-    return rems_service.set_patient_enrolment(
-        session, actor=actor, patient_id=patient_id, data=data
-    )
+
+    def run(session: Session, actor: Actor) -> RemsEnrolmentSet:
+        return rems_service.set_patient_enrolment(
+            session, actor=actor, patient_id=patient_id, data=data
+        )
+
+    return await work(run)
 
 
 @router.put("/sites/{site_id}/rems-certification", response_model=RemsCertificationSet)
-def set_rems_certification(
-    session: SessionDep,
-    actor: CurrentActor,
-    site_id: uuid.UUID,
-    data: RemsCertificationSet,
+async def set_rems_certification(
+    work: WorkDep, site_id: uuid.UUID, data: RemsCertificationSet
 ) -> RemsCertificationSet:
     """Record a site's REMS certification id and date (admins)."""
-    return rems_service.set_site_certification(
-        session, actor=actor, site_id=site_id, data=data
-    )
+
+    def run(session: Session, actor: Actor) -> RemsCertificationSet:
+        return rems_service.set_site_certification(
+            session, actor=actor, site_id=site_id, data=data
+        )
+
+    return await work(run)

@@ -21,18 +21,22 @@ from ketapath.api import (
 )
 from ketapath.api.errors import COMMON_RESPONSES
 
+# The hot paths' areas come first: this FastAPI tries routes one by one (an included router's
+# routes are scanned again to dispatch), so the board, vitals and measurement routes are found
+# after ~20 checks instead of ~80 (bench/profile_hot_paths.py; docs/benchmarks.md). Paths do
+# not overlap across areas, so the order changes nothing else; OpenAPI lists tags in this order.
 AREAS = (
+    sessions,
+    measurements,
     auth,
     clinic,
     patients,
     history,
     assessments,
     courses,
-    sessions,
     rems,
     documents,
     ledger,
-    measurements,
     questionnaire_links,
     alerts,
     notes,

@@ -16,8 +16,9 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query, Request, Response, status
 from fastapi.responses import JSONResponse
 from fastapi.routing import APIRoute
+from sqlalchemy.orm import Session
 
-from ketapath.api.deps import CurrentActor, SessionDep
+from ketapath.api.work import WorkDep
 from ketapath.schemas.alert import AlertRead
 from ketapath.schemas.base import Schema
 from ketapath.schemas.board import BoardRead
@@ -43,6 +44,7 @@ from ketapath.services import courses as course_service
 from ketapath.services import session_flows
 from ketapath.services import sessions as session_service
 from ketapath.services.courses import GateClosedError
+from ketapath.services.permissions import Actor
 
 __all__ = ["GateRoute", "router"]
 
@@ -50,7 +52,7 @@ __all__ = ["GateRoute", "router"]
 class GateRoute(APIRoute):
     """Renders :class:`GateClosedError` as 409 with ``detail`` and the ``findings`` list.
 
-    The session dependency has already rolled back when the error reaches this wrapper.
+    The request's work (api.work.Work) has already rolled back when the error reaches this wrapper.
     """
 
     def get_route_handler(
@@ -88,61 +90,75 @@ class AdverseEventRecorded(Schema):
 
 
 @router.get("/board", response_model=BoardRead)
-def get_board(
-    session: SessionDep,
-    actor: CurrentActor,
+async def get_board(
+    work: WorkDep,
     on: Annotated[
         date | None, Query(alias="date", description="Clinic-local date")
     ] = None,
     site_id: uuid.UUID | None = None,
 ) -> BoardRead:
     """The session board: one card per session of the day, by chair then time."""
-    return board_service.get_board(session, actor=actor, day=on, site_id=site_id)
+
+    def run(session: Session, actor: Actor) -> BoardRead:
+        return board_service.get_board(session, actor=actor, day=on, site_id=site_id)
+
+    return await work(run)
 
 
 @router.get("/sessions/{session_id}", response_model=SessionRead)
-def get_session(
-    session: SessionDep, actor: CurrentActor, session_id: uuid.UUID
-) -> SessionRead:
+async def get_session(work: WorkDep, session_id: uuid.UUID) -> SessionRead:
     """The full record of a session."""
-    return session_service.get_session(session, actor=actor, session_id=session_id)
+
+    def run(session: Session, actor: Actor) -> SessionRead:
+        return session_service.get_session(session, actor=actor, session_id=session_id)
+
+    return await work(run)
 
 
 @router.patch("/sessions/{session_id}/schedule", response_model=SessionSummary)
-def reschedule_session(
-    session: SessionDep,
-    actor: CurrentActor,
-    session_id: uuid.UUID,
-    data: SessionReschedule,
+async def reschedule_session(
+    work: WorkDep, session_id: uuid.UUID, data: SessionReschedule
 ) -> SessionSummary:
     """Move a scheduled session (date, time, chair)."""
-    return SessionSummary.model_validate(
-        course_service.reschedule_session(
-            session, actor=actor, session_id=session_id, data=data
+
+    def run(session: Session, actor: Actor) -> SessionSummary:
+        return SessionSummary.model_validate(
+            course_service.reschedule_session(
+                session, actor=actor, session_id=session_id, data=data
+            )
         )
-    )
+
+    return await work(run)
 
 
 @router.post("/sessions/{session_id}/cancel", response_model=SessionSummary)
-def cancel_session(
-    session: SessionDep, actor: CurrentActor, session_id: uuid.UUID, data: SessionCancel
+async def cancel_session(
+    work: WorkDep, session_id: uuid.UUID, data: SessionCancel
 ) -> SessionSummary:
     """Cancel a session before dosing."""
-    return SessionSummary.model_validate(
-        course_service.cancel_session(
-            session, actor=actor, session_id=session_id, data=data
+
+    def run(session: Session, actor: Actor) -> SessionSummary:
+        return SessionSummary.model_validate(
+            course_service.cancel_session(
+                session, actor=actor, session_id=session_id, data=data
+            )
         )
-    )
+
+    return await work(run)
 
 
 @router.post("/sessions/{session_id}/check-in", response_model=SessionRead)
-def check_in(
-    session: SessionDep, actor: CurrentActor, session_id: uuid.UUID, data: CheckInCreate
+async def check_in(
+    work: WorkDep, session_id: uuid.UUID, data: CheckInCreate
 ) -> SessionRead:
     """Pre-dose vitals and checklist; 409 with the findings on a stop or unsigned caution."""
-    return session_flows.check_in(
-        session, actor=actor, session_id=session_id, data=data
-    )
+
+    def run(session: Session, actor: Actor) -> SessionRead:
+        return session_flows.check_in(
+            session, actor=actor, session_id=session_id, data=data
+        )
+
+    return await work(run)
 
 
 @router.post(
@@ -150,13 +166,17 @@ def check_in(
     response_model=SessionRead,
     status_code=status.HTTP_201_CREATED,
 )
-def give_dose(
-    session: SessionDep, actor: CurrentActor, session_id: uuid.UUID, data: DoseCreate
+async def give_dose(
+    work: WorkDep, session_id: uuid.UUID, data: DoseCreate
 ) -> SessionRead:
     """Give the session's dose; a dose the rules forbid is 422 naming the rule."""
-    return session_flows.give_dose(
-        session, actor=actor, session_id=session_id, data=data
-    )
+
+    def run(session: Session, actor: Actor) -> SessionRead:
+        return session_flows.give_dose(
+            session, actor=actor, session_id=session_id, data=data
+        )
+
+    return await work(run)
 
 
 @router.post(
@@ -164,20 +184,21 @@ def give_dose(
     response_model=VitalRecorded,
     status_code=status.HTTP_201_CREATED,
 )
-def record_vitals(
-    session: SessionDep,
-    actor: CurrentActor,
-    session_id: uuid.UUID,
-    data: VitalSignCreate,
+async def record_vitals(
+    work: WorkDep, session_id: uuid.UUID, data: VitalSignCreate
 ) -> VitalRecorded:
     """One timed reading; a BP over the route's threshold raises an alert."""
-    vital, alert = session_flows.record_vitals(
-        session, actor=actor, session_id=session_id, data=data
-    )
-    return VitalRecorded(
-        vital=VitalSignRead.model_validate(vital),
-        alert=AlertRead.model_validate(alert) if alert else None,
-    )
+
+    def run(session: Session, actor: Actor) -> VitalRecorded:
+        vital, alert = session_flows.record_vitals(
+            session, actor=actor, session_id=session_id, data=data
+        )
+        return VitalRecorded(
+            vital=VitalSignRead.model_validate(vital),
+            alert=AlertRead.model_validate(alert) if alert else None,
+        )
+
+    return await work(run)
 
 
 @router.post(
@@ -185,27 +206,31 @@ def record_vitals(
     response_model=MeasurementRecorded,
     status_code=status.HTTP_201_CREATED,
 )
-def record_scale(
-    session: SessionDep, actor: CurrentActor, session_id: uuid.UUID, data: ScaleCreate
+async def record_scale(
+    work: WorkDep, session_id: uuid.UUID, data: ScaleCreate
 ) -> MeasurementRecorded:
     """MOAA/S, CADSS or BPRS positive in the session."""
-    recorded = session_flows.record_scale(
-        session, actor=actor, session_id=session_id, data=data
-    )
-    read = MeasurementRead.model_validate(recorded.measurement)
-    return MeasurementRecorded(
-        **read.model_dump(),
-        findings=[
-            FindingRead(
-                rule_id=f.rule_id,
-                rule_version=f.rule_version,
-                severity=str(f.severity),
-                message=f.message,
-            )
-            for f in recorded.findings
-        ],
-        alerts=[AlertRead.model_validate(a) for a in recorded.alerts],
-    )
+
+    def run(session: Session, actor: Actor) -> MeasurementRecorded:
+        recorded = session_flows.record_scale(
+            session, actor=actor, session_id=session_id, data=data
+        )
+        read = MeasurementRead.model_validate(recorded.measurement)
+        return MeasurementRecorded(
+            **read.model_dump(),
+            findings=[
+                FindingRead(
+                    rule_id=f.rule_id,
+                    rule_version=f.rule_version,
+                    severity=str(f.severity),
+                    message=f.message,
+                )
+                for f in recorded.findings
+            ],
+            alerts=[AlertRead.model_validate(a) for a in recorded.alerts],
+        )
+
+    return await work(run)
 
 
 @router.post(
@@ -213,35 +238,42 @@ def record_scale(
     response_model=AdverseEventRecorded,
     status_code=status.HTTP_201_CREATED,
 )
-def record_adverse_event(
-    session: SessionDep,
-    actor: CurrentActor,
-    session_id: uuid.UUID,
-    data: AdverseEventCreate,
+async def record_adverse_event(
+    work: WorkDep, session_id: uuid.UUID, data: AdverseEventCreate
 ) -> AdverseEventRecorded:
     """An adverse event; a serious one raises an alert."""
-    event, alert = session_flows.record_adverse_event(
-        session, actor=actor, session_id=session_id, data=data
-    )
-    return AdverseEventRecorded(
-        event=AdverseEventRead.model_validate(event),
-        alert=AlertRead.model_validate(alert) if alert else None,
-    )
+
+    def run(session: Session, actor: Actor) -> AdverseEventRecorded:
+        event, alert = session_flows.record_adverse_event(
+            session, actor=actor, session_id=session_id, data=data
+        )
+        return AdverseEventRecorded(
+            event=AdverseEventRead.model_validate(event),
+            alert=AlertRead.model_validate(alert) if alert else None,
+        )
+
+    return await work(run)
 
 
 @router.post("/sessions/{session_id}/ready", response_model=SessionRead)
-def mark_ready(
-    session: SessionDep, actor: CurrentActor, session_id: uuid.UUID, data: ReadyCreate
+async def mark_ready(
+    work: WorkDep, session_id: uuid.UUID, data: ReadyCreate
 ) -> SessionRead:
     """Effects resolved: the patient would be ready to leave."""
-    return session_flows.mark_ready(
-        session, actor=actor, session_id=session_id, data=data
-    )
+
+    def run(session: Session, actor: Actor) -> SessionRead:
+        return session_flows.mark_ready(
+            session, actor=actor, session_id=session_id, data=data
+        )
+
+    return await work(run)
 
 
 @router.post("/sessions/{session_id}/discharge", response_model=SessionRead)
-def discharge(
-    session: SessionDep, actor: CurrentActor, session_id: uuid.UUID
-) -> SessionRead:
+async def discharge(work: WorkDep, session_id: uuid.UUID) -> SessionRead:
     """Discharge through the core's gate; 409 lists every reason it is closed."""
-    return session_flows.discharge(session, actor=actor, session_id=session_id)
+
+    def run(session: Session, actor: Actor) -> SessionRead:
+        return session_flows.discharge(session, actor=actor, session_id=session_id)
+
+    return await work(run)

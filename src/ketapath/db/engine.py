@@ -11,9 +11,17 @@ from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
-__all__ = ["begin_write", "make_engine", "make_session_factory", "session_scope"]
+__all__ = [
+    "ReadOnlySessionError",
+    "begin_write",
+    "make_engine",
+    "make_session_factory",
+    "read_only",
+    "session_scope",
+]
 
 WRITE_OPTION = "ketapath_write"
+READ_ONLY = "ketapath_read_only"
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
@@ -60,9 +68,30 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
     return create_engine(url, **kwargs)
 
 
+class ReadOnlySessionError(RuntimeError):
+    """A session opened for reading tried to write: a programming error, never user input."""
+
+
+def read_only(session: Session) -> Session:
+    """Mark ``session`` as a reader: any flush raises :class:`ReadOnlySessionError`."""
+    session.info[READ_ONLY] = True
+    return session
+
+
+def _refuse_reader_flush(session: Session, _context: Any, _instances: Any) -> None:
+    if session.info.get(READ_ONLY):
+        raise ReadOnlySessionError(
+            "a read-only request tried to write "
+            f"(new: {len(session.new)}, changed: {len(session.dirty)}, "
+            f"deleted: {len(session.deleted)})"
+        )
+
+
 def make_session_factory(engine: Engine) -> sessionmaker[Session]:
     """Return a session factory; objects stay readable after commit (templates render them)."""
-    return sessionmaker(bind=engine, expire_on_commit=False, autoflush=False)
+    factory = sessionmaker(bind=engine, expire_on_commit=False, autoflush=False)
+    event.listen(factory, "before_flush", _refuse_reader_flush)
+    return factory
 
 
 @contextmanager

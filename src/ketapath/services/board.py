@@ -10,8 +10,11 @@ the discharge gate come from the same functions the session record uses
 
 from __future__ import annotations
 
+import functools
+import json
 import uuid
 from datetime import date, datetime
+from typing import Any
 
 from sqlalchemy.orm import Session
 
@@ -41,6 +44,8 @@ __all__ = ["get_board"]
 # board's hot path. The response is serialized from these models as is.
 
 _FINISHED = (SessionStatus.DISCHARGED, SessionStatus.CANCELLED)
+CARD_CACHE_SIZE = 4096
+"""Cards kept per process (a card is a few hundred bytes; a busy clinic shows ~50 a day)."""
 
 
 def _latest_vitals(row: BoardEntry) -> VitalSignRead | None:
@@ -60,10 +65,35 @@ def _latest_vitals(row: BoardEntry) -> VitalSignRead | None:
 
 
 def _card(row: BoardEntry, rules: ClinicRules, moment: datetime) -> BoardCard:
+    """The card for ``row`` at ``moment``: reused while the row and the minute are the same.
+
+    A card depends on the clock only through the whole minutes since the first dose (timers,
+    next due, the discharge gate), so it is a pure function of the row, the clinic's rules and
+    that minute, and is memoised on them: screens polling an unchanged board rebuild nothing.
+    Any change to what the card shows changes its row, and with it the key.
+    """
+    elapsed = minutes_after(row.first_dose_at, moment)
+    # The discharge record is the row's one unhashable column: it joins the key as JSON.
+    return _card_at(
+        row._replace(discharge=None), _freeze(row.discharge), rules, elapsed
+    )
+
+
+def _freeze(discharge: dict[str, Any] | None) -> str | None:
+    return None if discharge is None else json.dumps(discharge, sort_keys=True)
+
+
+@functools.lru_cache(maxsize=CARD_CACHE_SIZE)
+def _card_at(
+    row: BoardEntry,
+    discharge_json: str | None,
+    rules: ClinicRules,
+    elapsed: int | None,
+) -> BoardCard:
     active = row.status not in _FINISHED
     dosing = row.kind in DOSING_KINDS
     route: Route = row.route
-    elapsed = minutes_after(row.first_dose_at, moment)
+    discharge = None if discharge_json is None else json.loads(discharge_json)
     schedule = (
         schedule_minutes(route, row.course_infusion_minutes, rules) if dosing else ()
     )
@@ -95,12 +125,11 @@ def _card(row: BoardEntry, rules: ClinicRules, moment: datetime) -> BoardCard:
             discharge_check(
                 route=route,
                 schedule=schedule,
-                first_dose_at=row.first_dose_at,
-                discharge=row.discharge,
+                elapsed_minutes=None if row.first_dose_at is None else (elapsed or 0),
+                discharge=discharge,
                 bp_minutes=row.bp_minutes,
                 infusion_minutes=row.dose_infusion_minutes or 0,
                 rules=rules,
-                now=moment,
             )
         )
         if active and dosing

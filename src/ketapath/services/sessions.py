@@ -228,21 +228,22 @@ def discharge_check(
     *,
     route: Route,
     schedule: Sequence[int],
-    first_dose_at: datetime | None,
+    elapsed_minutes: int | None,
     discharge: dict[str, Any] | None,
     bp_minutes: int | None,
     infusion_minutes: int,
     rules: ClinicRules,
-    now: datetime,
 ) -> DischargeCheck | None:
     """The core's discharge check from a session's columns (None before the first dose).
 
+    ``elapsed_minutes`` is :func:`minutes_after` the first dose (None when not dosed): the
+    check depends on the clock only through it, so the board can reuse a card for a minute.
     ``schedule`` is the course's vital-sign schedule (read for esketamine's 40-minute BP),
     ``bp_minutes`` from :func:`bp_minutes_recorded`, ``infusion_minutes`` the first dose's.
     """
-    if first_dose_at is None:
+    if elapsed_minutes is None:
         return None
-    elapsed = min(minutes_after(first_dose_at, now) or 0, MAX_ELAPSED_MINUTES)
+    elapsed = min(elapsed_minutes, MAX_ELAPSED_MINUTES)
     effects = (discharge or {}).get("effects", {})
     if route is Route.ESKETAMINE:
         return esketamine_discharge_check(
@@ -274,12 +275,11 @@ def discharge_gate(
     return discharge_check(
         route=course.route,
         schedule=schedule_for(course, rules) if esketamine else (),
-        first_dose_at=treatment.first_dose_at,
+        elapsed_minutes=minutes_after(treatment.first_dose_at, now) or 0,
         discharge=treatment.discharge,
         bp_minutes=bp_minutes_recorded(treatment.vitals) if esketamine else None,
         infusion_minutes=0 if esketamine else _infusion_minutes(treatment.doses),
         rules=rules,
-        now=now,
     )
 
 

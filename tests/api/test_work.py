@@ -1,0 +1,196 @@
+"""api.work.Work: one thread hop per API request; reads audited before they are disclosed.
+
+Hops are counted at ``anyio.to_thread.run_sync`` (what FastAPI and Starlette use for every
+sync dependency, handler and ``run_in_threadpool``), so a sync dependency added to an API route
+later shows up here as an extra hop.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import os
+import threading
+import time
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import anyio.to_thread
+import pytest
+from bench.seed import seed  # the benchmark's clinic: 20 live sessions
+from fastapi.testclient import TestClient
+from sqlalchemy import Engine, func, select
+from tests.conftest import DB_PARAMS, new_database_url
+
+from ketapath.app import create_app
+from ketapath.config import Settings
+from ketapath.db import migrate
+from ketapath.db.engine import (
+    ReadOnlySessionError,
+    make_engine,
+    make_session_factory,
+    session_scope,
+)
+from ketapath.db.models import AuditEntry, Note
+from ketapath.http import DatabaseThreads, SerialWriters
+
+VITALS = {"systolic_mmhg": 128, "diastolic_mmhg": 80}
+PHQ9 = {"instrument": "phq9", "responses": [1, 1, 1, 2, 2, 1, 1, 0, 0]}
+
+
+class Seeded:
+    def __init__(self, engine: Engine, ids: dict[str, str], client: TestClient):
+        self.engine = engine
+        self.ids = ids
+        self.client = client
+        self.headers = {"Authorization": f"Bearer {ids['token']}"}
+
+    def audit_count(self) -> int:
+        with self.engine.connect() as connection:
+            return int(
+                connection.scalar(select(func.count()).select_from(AuditEntry)) or 0
+            )
+
+
+@pytest.fixture(params=DB_PARAMS)
+def seeded(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Seeded]:
+    """A real file database (not the rolled-back test transaction) seeded like the benchmark."""
+    url, fresh = new_database_url(request.param, tmp_path)
+    engine = make_engine(url)
+    try:
+        migrate.upgrade(engine)
+        with session_scope(make_session_factory(engine)) as session:
+            ids = seed(session)
+        app = create_app(Settings(data_dir=tmp_path, database_url=url), engine=engine)
+        with TestClient(app) as client:
+            yield Seeded(engine, ids, client)
+    finally:
+        engine.dispose()
+        if fresh is not None:
+            fresh.drop()
+
+
+@pytest.fixture
+def hops(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """Names of the functions sent to a worker thread, in order."""
+    seen: list[str] = []
+    original = anyio.to_thread.run_sync
+
+    async def counting(func, *args, **kwargs):
+        target = getattr(func, "func", func)  # run_in_threadpool sends a partial
+        seen.append(getattr(target, "__name__", repr(target)))
+        return await original(func, *args, **kwargs)
+
+    monkeypatch.setattr(anyio.to_thread, "run_sync", counting)
+    return seen
+
+
+def test_a_write_is_one_hop(seeded: Seeded, hops: list[str]) -> None:
+    response = seeded.client.post(
+        f"/api/v1/sessions/{seeded.ids['session_id']}/vitals",
+        json=VITALS,
+        headers=seeded.headers,
+    )
+    assert response.status_code == 201, response.text
+    assert hops == ["in_transaction"]
+
+
+def test_a_measurement_is_one_hop(seeded: Seeded, hops: list[str]) -> None:
+    response = seeded.client.post(
+        f"/api/v1/patients/{seeded.ids['patient_id']}/measurements",
+        json=PHQ9,
+        headers=seeded.headers,
+    )
+    assert response.status_code == 201, response.text
+    assert hops == ["in_transaction"]
+
+
+def test_a_read_is_one_hop(seeded: Seeded, hops: list[str]) -> None:
+    before = seeded.audit_count()
+    response = seeded.client.get("/api/v1/board", headers=seeded.headers)
+    assert response.status_code == 200, response.text
+    sqlite = seeded.engine.dialect.name == "sqlite"
+    assert hops == (["_read_snapshot"] if sqlite else ["in_transaction"])
+    assert seeded.audit_count() == before + 1
+
+
+def test_no_credentials_is_401_without_touching_the_database(
+    seeded: Seeded, hops: list[str]
+) -> None:
+    response = seeded.client.get("/api/v1/board")
+    assert response.status_code == 401
+    assert hops == []
+
+
+def test_a_wrong_token_is_401_and_writes_nothing(seeded: Seeded) -> None:
+    before = seeded.audit_count()
+    response = seeded.client.get(
+        "/api/v1/board", headers={"Authorization": "Bearer not-a-token"}
+    )
+    assert response.status_code == 401
+    assert seeded.audit_count() == before
+
+
+def test_a_read_is_not_disclosed_before_its_audit_entry_commits(
+    seeded: Seeded,
+) -> None:
+    """Another process holding the writer lock holds back the response until it lets go."""
+    if seeded.engine.dialect.name != "sqlite":
+        pytest.skip("the writer file lock is SQLite's")
+    database = seeded.engine.url.database
+    assert database is not None
+    lock_fd = os.open(f"{database}.writer-lock", os.O_RDWR | os.O_CREAT, 0o600)
+    before = seeded.audit_count()
+    answered: list[int] = []
+    fcntl.flock(lock_fd, fcntl.LOCK_EX)  # as another worker process writing would
+    try:
+        reader = threading.Thread(
+            target=lambda: answered.append(
+                seeded.client.get("/api/v1/board", headers=seeded.headers).status_code
+            )
+        )
+        reader.start()
+        time.sleep(0.5)
+        assert answered == []  # read done, audit entry waiting: nothing sent yet
+        assert seeded.audit_count() == before
+    finally:
+        fcntl.flock(lock_fd, fcntl.LOCK_UN)
+        os.close(lock_fd)
+    reader.join(timeout=10)
+    assert answered == [200]
+    assert seeded.audit_count() == before + 1
+
+
+def test_a_read_that_writes_anything_but_audit_entries_is_refused(
+    seeded: Seeded,
+) -> None:
+    """The read path's guard: a GET that changed a row would bypass SQLite's writer lock."""
+    from ketapath.api.work import Work
+
+    factory = make_session_factory(seeded.engine)
+    work = Work(
+        factory=factory,
+        threads=DatabaseThreads(1),
+        writers=SerialWriters.for_engine(seeded.engine),
+        writes=False,
+        credentials=None,
+        client_address=None,
+    )
+
+    def sneaky(session):
+        session.add(
+            Note(
+                patient_id=uuid.UUID(seeded.ids["patient_id"]),
+                author_id=uuid.uuid4(),
+                kind="progress",
+                body="written from a read",
+            )
+        )
+        return "done"
+
+    if seeded.engine.dialect.name != "sqlite":
+        pytest.skip("PostgreSQL reads run in a writer transaction")
+    with pytest.raises(ReadOnlySessionError):
+        anyio.run(work.run, sneaky)
+    with seeded.engine.connect() as connection:
+        assert connection.scalar(select(func.count()).select_from(Note)) == 0
