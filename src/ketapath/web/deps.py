@@ -7,6 +7,8 @@ from typing import Annotated
 from urllib.parse import quote
 
 from fastapi import Depends, Request
+from sqlalchemy.orm import Session
+from starlette.concurrency import run_in_threadpool
 
 from ketapath.db.repositories.clinic import ClinicRepository
 from ketapath.http import (
@@ -49,13 +51,17 @@ class WebAuth:
 
 
 async def get_web_auth(request: Request, session: SessionDep) -> WebAuth:
-    """Resolve the session cookie; on unsafe methods require the CSRF token (form or header)."""
+    """Resolve the session cookie; on unsafe methods require the CSRF token (form or header).
+
+    The token and clinic lookups run in a worker thread (one hop): blocking database calls
+    never run on the event loop.
+    """
     cookie = request.cookies.get(SESSION_COOKIE)
     if not cookie:
         raise LoginRequiredError(request.url.path)
     try:
-        authenticated = auth_service.authenticate(
-            session, token=cookie, client_address=client_address(request)
+        authenticated, timezone = await run_in_threadpool(
+            _authenticate, session, cookie, client_address(request)
         )
     except UnauthorizedError as error:
         raise LoginRequiredError(request.url.path) from error
@@ -69,14 +75,19 @@ async def get_web_auth(request: Request, session: SessionDep) -> WebAuth:
             raise ForbiddenError(
                 "the form has expired or was not sent by ketapath: reload the page"
             )
-    clinic = ClinicRepository(session).get(authenticated.actor.clinic_id)
-    web = WebAuth(
-        authenticated.actor,
-        authenticated.csrf_token or "",
-        clinic.timezone if clinic else "UTC",
-    )
+    web = WebAuth(authenticated.actor, authenticated.csrf_token or "", timezone)
     request.state.web = web
     return web
+
+
+def _authenticate(
+    session: Session, cookie: str, address: str | None
+) -> tuple[auth_service.Authenticated, str]:
+    authenticated = auth_service.authenticate(
+        session, token=cookie, client_address=address
+    )
+    clinic = ClinicRepository(session).get(authenticated.actor.clinic_id)
+    return authenticated, clinic.timezone if clinic else "UTC"
 
 
 WebUser = Annotated[WebAuth, Depends(get_web_auth)]
