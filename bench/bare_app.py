@@ -3,7 +3,7 @@
 from fastapi import FastAPI
 
 app = FastAPI()
-BODY = {"status": "ok", "sessions": [], "generated_by": "bare"}
+BODY: dict[str, object] = {"status": "ok", "sessions": [], "generated_by": "bare"}
 
 
 @app.get("/bare")

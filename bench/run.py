@@ -5,7 +5,8 @@ starts on a free loopback port, and wrk drives each path at 1, 10 and 50 connect
 fixed duration. The bare endpoint (bench/bare_app.py: same framework and server, static JSON)
 is measured in the same run as the ceiling. Results go to docs/benchmarks.md.
 
-Usage: .venv/bin/python -m bench.run [--seconds 10] [--connections 1,10,50] [--no-postgres]
+Usage: .venv/bin/python -m bench.run [--seconds 10] [--connections 1,10,50] [--workers 1,2]
+       [--no-postgres]
 """
 
 from __future__ import annotations
@@ -36,6 +37,7 @@ PG_SERVER = os.environ.get(
 @dataclass
 class Result:
     target: str
+    workers: int
     path: str
     connections: int
     requests_per_s: float
@@ -224,9 +226,11 @@ def bench_database(
                 rps, p50, p99, errors, total = run_wrk(
                     wrk, url_, connections=c, seconds=seconds, lua=lua
                 )
-                results.append(Result(kind, name, c, rps, p50, p99, errors, total))
+                results.append(
+                    Result(kind, workers, name, c, rps, p50, p99, errors, total)
+                )
                 print(
-                    f"{kind:8} {name:12} c={c:<3} {rps:8.1f} req/s  p50 {p50:7.2f} ms  p99 {p99:7.2f} ms  errors {errors}",
+                    f"{kind:8} w={workers} {name:12} c={c:<3} {rps:8.1f} req/s  p50 {p50:7.2f} ms  p99 {p99:7.2f} ms  errors {errors}",
                     flush=True,
                 )
     finally:
@@ -271,10 +275,12 @@ def bench_bare(
                 lua=lua_for("GET", "none", None),
             )
             results.append(
-                Result("bare", "GET static JSON", c, rps, p50, p99, errors, total)
+                Result(
+                    "bare", workers, "GET static JSON", c, rps, p50, p99, errors, total
+                )
             )
             print(
-                f"bare     GET static   c={c:<3} {rps:8.1f} req/s  p50 {p50:7.2f} ms  p99 {p99:7.2f} ms",
+                f"bare     w={workers} GET static   c={c:<3} {rps:8.1f} req/s  p50 {p50:7.2f} ms  p99 {p99:7.2f} ms",
                 flush=True,
             )
     finally:
@@ -283,49 +289,60 @@ def bench_bare(
 
 
 def write_markdown(
-    results: list[Result], *, command: str, seconds: int, workers: int
+    results: list[Result], *, command: str, seconds: int, workers: list[int]
 ) -> str:
     machine = f"{os.cpu_count()} cores, Python {sys.version.split()[0]}"
+    counts = " and ".join(str(w) for w in workers)
     lines = [
         "## Load benchmark: hot paths of the clinic server",
         "",
         f"Run {datetime.now(UTC):%Y-%m-%d %H:%M} UTC on {machine}; `{command}`.",
         f"wrk with 1 thread, {seconds} s per cell, keep-alive connections on loopback; server: "
-        f"`ketapath serve --workers {workers}` (uvicorn). Each database is fresh, migrated and seeded with 20 "
-        "active esketamine sessions (bench/seed.py). Every request is authenticated (bearer token) and audited.",
+        f"`ketapath serve --workers N` (uvicorn with uvloop and httptools) with N = {counts}, "
+        "the bare endpoint with the same N. Each database is fresh, migrated and seeded with 20 "
+        "active esketamine sessions (bench/seed.py). Every request is authenticated (bearer "
+        "token) and audited.",
         "",
-        "| target | path | clients | req/s | p50 ms | p99 ms | errors |",
-        "|---|---|---:|---:|---:|---:|---:|",
+        "| target | workers | path | clients | req/s | p50 ms | p99 ms | errors |",
+        "|---|---:|---|---:|---:|---:|---:|---:|",
     ]
     for r in results:
         lines.append(
-            f"| {r.target} | {r.path} | {r.connections} | {r.requests_per_s:.0f} | {r.p50_ms:.1f} | {r.p99_ms:.1f} | {r.errors} |"
+            f"| {r.target} | {r.workers} | {r.path} | {r.connections} | {r.requests_per_s:.0f} "
+            f"| {r.p50_ms:.1f} | {r.p99_ms:.1f} | {r.errors} |"
         )
-    bare = {r.connections: r.requests_per_s for r in results if r.target == "bare"}
     lines += [
         "",
-        "Targets: p99 < 100 ms at 50 clients on every path; board ≥ 25 % of the bare endpoint's throughput.",
+        "Targets: p99 < 100 ms at 50 clients on every path; board ≥ 25 % of the bare endpoint's "
+        "throughput (same number of workers).",
         "",
+        "| target | workers | clients | board / bare | p99 < 100 ms at 50 clients (all three paths) |",
+        "|---|---:|---:|---:|---|",
     ]
-    lines += [
-        "| target | clients | board / bare | p99 < 100 ms at 50 clients (all three paths) |",
-        "|---|---:|---:|---|",
-    ]
-    for kind in ("sqlite", "postgres"):
-        rows = [r for r in results if r.target == kind]
-        if not rows:
+    for w in workers:
+        bare = {
+            r.connections: r.requests_per_s
+            for r in results
+            if r.target == "bare" and r.workers == w
+        }
+        if not bare:
             continue
-        at50 = [r for r in rows if r.connections == max(bare)]
-        ok = all(r.p99_ms < 100 for r in at50)
-        for c in sorted(bare):
-            board = next(
-                (r for r in rows if r.path == "GET board" and r.connections == c), None
-            )
-            if board:
-                ratio = board.requests_per_s / bare[c] * 100
-                lines.append(
-                    f"| {kind} | {c} | {ratio:.0f} % | {'yes' if ok else 'no'} |"
+        for kind in ("sqlite", "postgres"):
+            rows = [r for r in results if r.target == kind and r.workers == w]
+            if not rows:
+                continue
+            at50 = [r for r in rows if r.connections == max(bare)]
+            ok = all(r.p99_ms < 100 for r in at50)
+            for c in sorted(bare):
+                board = next(
+                    (r for r in rows if r.path == "GET board" and r.connections == c),
+                    None,
                 )
+                if board:
+                    ratio = board.requests_per_s / bare[c] * 100
+                    lines.append(
+                        f"| {kind} | {w} | {c} | {ratio:.0f} % | {'yes' if ok else 'no'} |"
+                    )
     return "\n".join(lines) + "\n"
 
 
@@ -333,27 +350,32 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--seconds", type=int, default=10)
     parser.add_argument("--connections", default="1,10,50")
-    parser.add_argument("--workers", type=int, default=1)
+    parser.add_argument(
+        "--workers", default="1", help="comma-separated worker counts, e.g. 1,2"
+    )
     parser.add_argument("--no-postgres", action="store_true")
     parser.add_argument("--output", default=str(ROOT / "docs" / "benchmarks.md"))
     args = parser.parse_args()
     connections = [int(c) for c in args.connections.split(",")]
     wrk = ensure_wrk()
-    results = bench_bare(
-        wrk=wrk, seconds=args.seconds, connections=connections, workers=args.workers
-    )
-    kinds = ["sqlite"] if args.no_postgres else ["sqlite", "postgres"]
-    for kind in kinds:
-        results += bench_database(
-            kind,
-            wrk=wrk,
-            seconds=args.seconds,
-            connections=connections,
-            workers=args.workers,
+    worker_counts = [int(w) for w in args.workers.split(",")]
+    results: list[Result] = []
+    for workers in worker_counts:
+        results += bench_bare(
+            wrk=wrk, seconds=args.seconds, connections=connections, workers=workers
         )
+        kinds = ["sqlite"] if args.no_postgres else ["sqlite", "postgres"]
+        for kind in kinds:
+            results += bench_database(
+                kind,
+                wrk=wrk,
+                seconds=args.seconds,
+                connections=connections,
+                workers=workers,
+            )
     command = "python -m bench.run " + " ".join(sys.argv[1:])
     section = write_markdown(
-        results, command=command.strip(), seconds=args.seconds, workers=args.workers
+        results, command=command.strip(), seconds=args.seconds, workers=worker_counts
     )
     out = Path(args.output)
     existing = out.read_text(encoding="utf-8") if out.exists() else "# Benchmarks\n\n"

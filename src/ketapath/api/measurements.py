@@ -20,9 +20,28 @@ from ketapath.schemas.measurement import (
 )
 from ketapath.services import measurements as measurement_service
 from ketapath.services import outcomes as outcome_service
+from ketapath.services.measurements import RecordedMeasurement
 from ketapath.services.permissions import Actor
 
 router = APIRouter(tags=["measurements"])
+
+
+def recorded_response(recorded: RecordedMeasurement) -> MeasurementRecorded:
+    """A stored measurement with the findings and alerts it produced (also session scales)."""
+    read = MeasurementRead.model_validate(recorded.measurement)
+    return MeasurementRecorded(
+        **read.model_dump(),
+        findings=[
+            FindingRead(
+                rule_id=f.rule_id,
+                rule_version=f.rule_version,
+                severity=str(f.severity),
+                message=f.message,
+            )
+            for f in recorded.findings
+        ],
+        alerts=[AlertRead.model_validate(a) for a in recorded.alerts],
+    )
 
 
 @router.post(
@@ -39,20 +58,7 @@ async def record_measurement(
         recorded = measurement_service.record_measurement(
             session, actor=actor, patient_id=patient_id, data=data
         )
-        read = MeasurementRead.model_validate(recorded.measurement)
-        return MeasurementRecorded(
-            **read.model_dump(),
-            findings=[
-                FindingRead(
-                    rule_id=f.rule_id,
-                    rule_version=f.rule_version,
-                    severity=str(f.severity),
-                    message=f.message,
-                )
-                for f in recorded.findings
-            ],
-            alerts=[AlertRead.model_validate(a) for a in recorded.alerts],
-        )
+        return recorded_response(recorded)
 
     return await work(run)
 

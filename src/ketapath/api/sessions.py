@@ -18,14 +18,13 @@ from fastapi.responses import JSONResponse
 from fastapi.routing import APIRoute
 from sqlalchemy.orm import Session
 
+from ketapath.api.measurements import recorded_response
 from ketapath.api.work import WorkDep
 from ketapath.schemas.alert import AlertRead
 from ketapath.schemas.base import Schema
 from ketapath.schemas.board import BoardRead
 from ketapath.schemas.course import SessionCancel, SessionReschedule, SessionSummary
 from ketapath.schemas.measurement import (
-    FindingRead,
-    MeasurementRead,
     MeasurementRecorded,
 )
 from ketapath.schemas.session import (
@@ -215,20 +214,7 @@ async def record_scale(
         recorded = session_flows.record_scale(
             session, actor=actor, session_id=session_id, data=data
         )
-        read = MeasurementRead.model_validate(recorded.measurement)
-        return MeasurementRecorded(
-            **read.model_dump(),
-            findings=[
-                FindingRead(
-                    rule_id=f.rule_id,
-                    rule_version=f.rule_version,
-                    severity=str(f.severity),
-                    message=f.message,
-                )
-                for f in recorded.findings
-            ],
-            alerts=[AlertRead.model_validate(a) for a in recorded.alerts],
-        )
+        return recorded_response(recorded)
 
     return await work(run)
 
