@@ -128,8 +128,8 @@ class DatabaseThreads:
 
     Database work here is Python (the ORM, the services) holding the GIL, so threads beyond
     what the database itself overlaps only fight over it: at 50 clients (``bench.run``), the
-    SQLite board served 393 req/s with one thread and 276 with 40; PostgreSQL, which waits
-    on its commits, did best with about 4. The count is per process (``--workers`` adds
+    SQLite board served 393 req/s with one thread and 276 with 40; PostgreSQL, where each
+    query waits on the server, did best with about 4 (docs/benchmarks.md). The count is per process (``--workers`` adds
     processes) and set by ``KETAPATH_DATABASE_THREADS``.
     """
 

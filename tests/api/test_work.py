@@ -194,3 +194,31 @@ def test_a_read_that_writes_anything_but_audit_entries_is_refused(
         anyio.run(work.run, sneaky)
     with seeded.engine.connect() as connection:
         assert connection.scalar(select(func.count()).select_from(Note)) == 0
+
+
+def test_a_read_queues_its_audit_entry_behind_a_busy_writer_of_its_process(
+    seeded: Seeded, hops: list[str]
+) -> None:
+    """The read's second path: the write section is taken, so the entry waits its turn."""
+    writers = seeded.client.app.state.serial_writers  # type: ignore[attr-defined]
+    if writers is None:
+        pytest.skip("PostgreSQL has no writer lock")
+    before = seeded.audit_count()
+    answered: list[int] = []
+    writers.hold()  # as this process's writer in the middle of a transaction would
+    try:
+        reader = threading.Thread(
+            target=lambda: answered.append(
+                seeded.client.get("/api/v1/board", headers=seeded.headers).status_code
+            )
+        )
+        reader.start()
+        time.sleep(0.5)
+        assert answered == []
+        assert seeded.audit_count() == before
+    finally:
+        writers.release()
+    reader.join(timeout=10)
+    assert answered == [200]
+    assert seeded.audit_count() == before + 1
+    assert hops == ["_read_snapshot", "in_transaction"]
