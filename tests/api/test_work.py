@@ -12,7 +12,7 @@ import os
 import threading
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import anyio.to_thread
@@ -85,21 +85,17 @@ def hops(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     return seen
 
 
-def test_a_write_is_one_hop(seeded: Seeded, hops: list[str]) -> None:
-    response = seeded.client.post(
-        f"/api/v1/sessions/{seeded.ids['session_id']}/vitals",
-        json=VITALS,
-        headers=seeded.headers,
-    )
-    assert response.status_code == 201, response.text
-    assert hops == ["in_transaction"]
+WRITES = {
+    "vitals": ("/api/v1/sessions/{session_id}/vitals", VITALS),
+    "phq9": ("/api/v1/patients/{patient_id}/measurements", PHQ9),
+}
 
 
-def test_a_measurement_is_one_hop(seeded: Seeded, hops: list[str]) -> None:
+@pytest.mark.parametrize("write", sorted(WRITES))
+def test_a_write_is_one_hop(seeded: Seeded, hops: list[str], write: str) -> None:
+    path, body = WRITES[write]
     response = seeded.client.post(
-        f"/api/v1/patients/{seeded.ids['patient_id']}/measurements",
-        json=PHQ9,
-        headers=seeded.headers,
+        path.format(**seeded.ids), json=body, headers=seeded.headers
     )
     assert response.status_code == 201, response.text
     assert hops == ["in_transaction"]
@@ -131,18 +127,17 @@ def test_a_wrong_token_is_401_and_writes_nothing(seeded: Seeded) -> None:
     assert seeded.audit_count() == before
 
 
-def test_a_read_is_not_disclosed_before_its_audit_entry_commits(
-    seeded: Seeded,
+def read_waits_for(
+    seeded: Seeded, hold: Callable[[], None], release: Callable[[], None]
 ) -> None:
-    """Another process holding the writer lock holds back the response until it lets go."""
-    if seeded.engine.dialect.name != "sqlite":
-        pytest.skip("the writer file lock is SQLite's")
-    database = seeded.engine.url.database
-    assert database is not None
-    lock_fd = os.open(f"{database}.writer-lock", os.O_RDWR | os.O_CREAT, 0o600)
+    """A board read started while ``hold`` is in force answers only after ``release``.
+
+    Until then nothing is sent and no audit entry exists; afterwards the answer is 200 and
+    the read's one audit entry is there.
+    """
     before = seeded.audit_count()
     answered: list[int] = []
-    fcntl.flock(lock_fd, fcntl.LOCK_EX)  # as another worker process writing would
+    hold()
     try:
         reader = threading.Thread(
             target=lambda: answered.append(
@@ -154,11 +149,29 @@ def test_a_read_is_not_disclosed_before_its_audit_entry_commits(
         assert answered == []  # read done, audit entry waiting: nothing sent yet
         assert seeded.audit_count() == before
     finally:
-        fcntl.flock(lock_fd, fcntl.LOCK_UN)
-        os.close(lock_fd)
+        release()
     reader.join(timeout=10)
     assert answered == [200]
     assert seeded.audit_count() == before + 1
+
+
+def test_a_read_is_not_disclosed_before_its_audit_entry_commits(
+    seeded: Seeded,
+) -> None:
+    """Another process holding the writer lock holds back the response until it lets go."""
+    if seeded.engine.dialect.name != "sqlite":
+        pytest.skip("the writer file lock is SQLite's")
+    database = seeded.engine.url.database
+    assert database is not None
+    lock_fd = os.open(f"{database}.writer-lock", os.O_RDWR | os.O_CREAT, 0o600)
+    try:  # as another worker process writing would
+        read_waits_for(
+            seeded,
+            hold=lambda: fcntl.flock(lock_fd, fcntl.LOCK_EX),
+            release=lambda: fcntl.flock(lock_fd, fcntl.LOCK_UN),
+        )
+    finally:
+        os.close(lock_fd)
 
 
 def test_a_read_that_writes_anything_but_audit_entries_is_refused(
@@ -203,22 +216,6 @@ def test_a_read_queues_its_audit_entry_behind_a_busy_writer_of_its_process(
     writers = seeded.client.app.state.serial_writers  # type: ignore[attr-defined]
     if writers is None:
         pytest.skip("PostgreSQL has no writer lock")
-    before = seeded.audit_count()
-    answered: list[int] = []
-    writers.hold()  # as this process's writer in the middle of a transaction would
-    try:
-        reader = threading.Thread(
-            target=lambda: answered.append(
-                seeded.client.get("/api/v1/board", headers=seeded.headers).status_code
-            )
-        )
-        reader.start()
-        time.sleep(0.5)
-        assert answered == []
-        assert seeded.audit_count() == before
-    finally:
-        writers.release()
-    reader.join(timeout=10)
-    assert answered == [200]
-    assert seeded.audit_count() == before + 1
+    # as this process's writer in the middle of a transaction would
+    read_waits_for(seeded, hold=writers.hold, release=writers.release)
     assert hops == ["_read_snapshot", "in_transaction"]
