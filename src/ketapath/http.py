@@ -25,7 +25,8 @@ from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 from starlette.concurrency import run_in_threadpool
 
-from ketapath.db.engine import READ_ONLY, begin_write
+from ketapath.db.engine import READ_ONLY, ReadOnlySessionError, begin_write, read_only
+from ketapath.db.models import AuditEntry
 from ketapath.services.errors import ServiceError
 
 __all__ = [
@@ -35,6 +36,7 @@ __all__ = [
     "DatabaseThreads",
     "SerialWriters",
     "SessionDep",
+    "audit_entries_of_read",
     "client_address",
     "csrf_matches",
     "finish",
@@ -219,23 +221,72 @@ def in_transaction(
         finish(session, commit=commit)
 
 
+def audit_entries_of_read(session: Session) -> list[AuditEntry]:
+    """The audit entries a read added; anything else it added, changed or deleted is an error.
+
+    A read on SQLite runs without the writer lock, so a write slipped into it would bypass
+    the lock: :class:`ReadOnlySessionError` instead.
+    """
+    entries = [entry for entry in session.new if isinstance(entry, AuditEntry)]
+    if len(entries) != len(session.new) or session.dirty or session.deleted:
+        raise ReadOnlySessionError(
+            "a read changed rows other than audit entries: mark it as a write"
+        )
+    return entries
+
+
+def _end_read(session: Session) -> list[AuditEntry]:
+    try:
+        entries = audit_entries_of_read(session)
+        for entry in entries:
+            session.expunge(entry)
+        return entries
+    finally:
+        finish(session, commit=False)
+
+
+async def _write_audit(
+    factory: sessionmaker[Session], writers: SerialWriters, read: Session
+) -> None:
+    entries = await run_in_threadpool(_end_read, read)
+    if entries:
+        async with writers.lock():
+            await run_in_threadpool(
+                in_transaction, factory, writers, lambda s: s.add_all(entries)
+            )
+
+
 async def get_session(request: Request) -> AsyncIterator[Session]:
     """A transaction around a handler that takes the session: the web UI's dependency.
 
-    Commits when the handler succeeds and rolls back when it fails. On SQLite every request
-    is a writer (reads append audit entries) and starts as one (BEGIN IMMEDIATE) under
-    :class:`SerialWriters`; a read that upgraded later would fail with "database is locked"
-    under concurrency. Blocking calls run in the thread pool, never on the loop. The JSON API
-    uses ``api.work.Work`` instead: one thread hop per request, reads without the lock.
+    Commits when the handler succeeds and rolls back when it fails. On SQLite a write starts
+    as a writer (BEGIN IMMEDIATE) under :class:`SerialWriters`; a read (GET) runs on a WAL
+    snapshot without the lock and its audit entries are written afterwards, under the lock,
+    before the response is sent (``scope="function"``): pages never wait for a writer, and
+    nothing is shown that was not audited. Blocking calls run in the thread pool, never on
+    the loop. The JSON API uses ``api.work.Work``: the same rules in one thread hop.
     """
     factory: sessionmaker[Session] = request.app.state.session_factory
     writers: SerialWriters | None = request.app.state.serial_writers
-    writes = writers is not None or request.method not in SAFE_METHODS
+    if writers is not None and request.method in SAFE_METHODS:
+        session = read_only(factory())  # the first query begins the snapshot (deferred)
+        try:
+            yield session
+        except ServiceError as error:
+            if not error.keep_writes:
+                await run_in_threadpool(finish, session, commit=False)
+                raise
+            await _write_audit(factory, writers, session)  # an audited refusal
+            raise
+        except BaseException:
+            await run_in_threadpool(finish, session, commit=False)
+            raise
+        await _write_audit(factory, writers, session)
+        return
     async with writers.lock() if writers is not None else contextlib.nullcontext():
         session = factory()
         try:
-            if writes:
-                await run_in_threadpool(start_write, session, writers)
+            await run_in_threadpool(start_write, session, writers)
             yield session
         except ServiceError as error:
             await run_in_threadpool(finish, session, commit=error.keep_writes)

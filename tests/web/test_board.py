@@ -187,3 +187,33 @@ class TestBoardCards:
         assert "alert-flash" not in html
         assert 'class="due"' in html
         assert "in 30 min" in html
+
+
+def test_a_board_page_is_audited_once_and_writes_nothing_else(
+    world, session, sign_in_as
+):
+    """Web reads run without the writer lock; their one audit entry is still written."""
+    from sqlalchemy import func, select
+
+    from ketapath.db.models import AuditEntry, VitalSign
+
+    clinic, *_ = world
+    nurse = sign_in_as(clinic, Role.NURSE)
+
+    def count(model):
+        return session.scalar(select(func.count()).select_from(model))
+
+    audit_before, vitals_before = count(AuditEntry), count(VitalSign)
+    response = nurse.client.get(f"/board?date={DAY.isoformat()}")
+    assert response.status_code == 200
+    assert "Hopper" in response.text
+    assert count(AuditEntry) == audit_before + 1
+    assert count(VitalSign) == vitals_before
+    newest = session.scalars(
+        select(AuditEntry).order_by(AuditEntry.occurred_at.desc()).limit(1)
+    ).one()
+    assert (newest.entity, newest.action, newest.actor_id) == (
+        "board",
+        "read",
+        nurse.user.id,
+    )

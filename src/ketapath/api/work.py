@@ -25,7 +25,7 @@ from typing import Annotated, TypeVar
 from fastapi import Depends, Request
 from sqlalchemy.orm import Session, sessionmaker
 
-from ketapath.db.engine import ReadOnlySessionError, read_only
+from ketapath.db.engine import read_only
 from ketapath.db.models import AuditEntry
 from ketapath.http import (
     CSRF_HEADER,
@@ -33,6 +33,7 @@ from ketapath.http import (
     SESSION_COOKIE,
     DatabaseThreads,
     SerialWriters,
+    audit_entries_of_read,
     client_address,
     csrf_matches,
     finish,
@@ -154,11 +155,7 @@ def _read_snapshot(
             if not error.keep_writes:
                 raise
             outcome = error
-        entries = [entry for entry in session.new if isinstance(entry, AuditEntry)]
-        if len(entries) != len(session.new) or session.dirty or session.deleted:
-            raise ReadOnlySessionError(
-                "a read changed rows other than audit entries: mark it as a write"
-            )
+        entries = audit_entries_of_read(session)
         if entries and try_start_write(session, writers):
             session.add_all(entries)
             commit = True
