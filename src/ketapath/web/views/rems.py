@@ -202,31 +202,6 @@ def _page(
     return render(request, "rems/form.html", context, status_code=status_code)
 
 
-def _refuse(
-    request: Request,
-    session: SessionDep,
-    web: WebAuth,
-    session_id: uuid.UUID,
-    *,
-    errors: FormErrors,
-    posted: Mapping[str, Any],
-    action: str,
-    status_code: int,
-) -> Response:
-    """Nothing the refused request did is kept: roll back, then re-render with the messages."""
-    session.rollback()
-    return _page(
-        request,
-        session,
-        web,
-        session_id,
-        errors=errors,
-        posted=posted,
-        action=action,
-        status_code=status_code,
-    )
-
-
 def _run(
     parsed: tuple[BaseModel | None, FormErrors], action: Callable[[Any], object]
 ) -> tuple[FormErrors, int]:
@@ -243,6 +218,41 @@ def _run(
         status = error.status_code if error.status_code in (409, 422) else 422
         return _place(error_for(error)), status
     return {}, 200
+
+
+def _post(
+    request: Request,
+    session: SessionDep,
+    web: WebAuth,
+    session_id: uuid.UUID,
+    form: Mapping[str, Any],
+    parsed: tuple[BaseModel | None, FormErrors],
+    apply: Callable[[Any], object],
+    *,
+    action: str,
+    saved: str,
+) -> Response:
+    """Apply a posted form to the session's REMS record.
+
+    Success goes back to the form showing ``saved``; a refusal shows the form again with every
+    message beside its field, and nothing the request did is kept.
+    """
+    errors, status = _run(parsed, apply)
+    if not errors:
+        return RedirectResponse(
+            f"/rems/sessions/{session_id}?saved={saved}", status_code=303
+        )
+    session.rollback()
+    return _page(
+        request,
+        session,
+        web,
+        session_id,
+        errors=errors,
+        posted=form,
+        action=action,
+        status_code=status,
+    )
 
 
 # the queue --------------------------------------------------------------------------------
@@ -323,25 +333,18 @@ def save_draft(
     form: FormData,
 ) -> Response:
     """Save the clinician's entries (blank inputs leave a value as it is)."""
-    errors, status = _run(
-        parse_form(RemsFormValues, _values(form)),
-        lambda data: rems_service.update_form(
-            session, actor=web.actor, session_id=session_id, data=data
-        ),
-    )
-    if not errors:
-        return RedirectResponse(
-            f"/rems/sessions/{session_id}?saved=draft", status_code=303
-        )
-    return _refuse(
+    return _post(
         request,
         session,
         web,
         session_id,
-        errors=errors,
-        posted=form,
+        form,
+        parse_form(RemsFormValues, _values(form)),
+        lambda data: rems_service.update_form(
+            session, actor=web.actor, session_id=session_id, data=data
+        ),
         action="draft",
-        status_code=status,
+        saved="draft",
     )
 
 
@@ -361,20 +364,16 @@ def sign(
         )
         return rems_service.sign_form(session, actor=web.actor, session_id=session_id)
 
-    errors, status = _run(parse_form(RemsFormValues, _values(form)), save_and_sign)
-    if not errors:
-        return RedirectResponse(
-            f"/rems/sessions/{session_id}?saved=signed", status_code=303
-        )
-    return _refuse(
+    return _post(
         request,
         session,
         web,
         session_id,
-        errors=errors,
-        posted=form,
+        form,
+        parse_form(RemsFormValues, _values(form)),
+        save_and_sign,
         action="sign",
-        status_code=status,
+        saved="signed",
     )
 
 
@@ -387,25 +386,18 @@ def submitted(
     form: FormData,
 ) -> Response:
     """The date the signed form was submitted to the REMS (online or by fax)."""
-    errors, status = _run(
-        parse_form(RemsFormSubmitted, form),
-        lambda data: rems_service.mark_submitted(
-            session, actor=web.actor, session_id=session_id, data=data
-        ),
-    )
-    if not errors:
-        return RedirectResponse(
-            f"/rems/sessions/{session_id}?saved=submitted", status_code=303
-        )
-    return _refuse(
+    return _post(
         request,
         session,
         web,
         session_id,
-        errors=errors,
-        posted=form,
+        form,
+        parse_form(RemsFormSubmitted, form),
+        lambda data: rems_service.mark_submitted(
+            session, actor=web.actor, session_id=session_id, data=data
+        ),
         action="submitted",
-        status_code=status,
+        saved="submitted",
     )
 
 
@@ -418,23 +410,16 @@ def amend(
     form: FormData,
 ) -> Response:
     """Correct a signed form: a new draft that references it, with the reason."""
-    errors, status = _run(
-        parse_form(RemsFormAmend, form),
-        lambda data: rems_service.amend_form(
-            session, actor=web.actor, session_id=session_id, data=data
-        ),
-    )
-    if not errors:
-        return RedirectResponse(
-            f"/rems/sessions/{session_id}?saved=amend", status_code=303
-        )
-    return _refuse(
+    return _post(
         request,
         session,
         web,
         session_id,
-        errors=errors,
-        posted=form,
+        form,
+        parse_form(RemsFormAmend, form),
+        lambda data: rems_service.amend_form(
+            session, actor=web.actor, session_id=session_id, data=data
+        ),
         action="amend",
-        status_code=status,
+        saved="amend",
     )
