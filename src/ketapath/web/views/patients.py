@@ -8,6 +8,7 @@ again with the message beside its field.
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
 from datetime import date
 from typing import Annotated, Any, Literal, get_args
 
@@ -332,6 +333,32 @@ def _section_response(
     return render(request, template, context, status_code=status)
 
 
+def _section_post(
+    request: Request,
+    session: SessionDep,
+    actor: Actor,
+    patient_id: uuid.UUID,
+    section: Section,
+    parsed: tuple[Any, FormErrors],
+    apply: Callable[[Any], object],
+    *,
+    values: dict[str, Any],
+) -> Response:
+    """A history form: the parsed data applied by ``apply``, then :func:`_section_response`."""
+    data, errors = parsed
+    if data is None:
+        return _section_response(
+            request, session, actor, patient_id, section, errors=errors, values=values
+        )
+    try:
+        apply(data)
+    except (ServiceError, ClinicalError) as error:
+        return _section_response(
+            request, session, actor, patient_id, section, error, values=values
+        )
+    return _section_response(request, session, actor, patient_id, section)
+
+
 @router.post("/patients/{patient_id}/episode")
 def update_episode(
     request: Request,
@@ -342,20 +369,18 @@ def update_episode(
 ) -> Response:
     """Episode details and the clinical profile (PatientUpdate)."""
     values = form_values(form)
-    data, errors = parse_form(PatientUpdate, values)
-    if data is None:
-        return _section_response(
-            request, session, actor, patient_id, "episode", errors=errors, values=values
-        )
-    try:
-        patient_service.update_patient(
+    return _section_post(
+        request,
+        session,
+        actor,
+        patient_id,
+        "episode",
+        parse_form(PatientUpdate, values),
+        lambda data: patient_service.update_patient(
             session, actor=actor, patient_id=patient_id, data=data
-        )
-    except (ServiceError, ClinicalError) as error:
-        return _section_response(
-            request, session, actor, patient_id, "episode", error, values=values
-        )
-    return _section_response(request, session, actor, patient_id, "episode")
+        ),
+        values=values,
+    )
 
 
 @router.post("/patients/{patient_id}/conditions")
@@ -368,26 +393,18 @@ def add_condition(
 ) -> Response:
     """Record a coded condition."""
     values = form_values(form)
-    data, errors = parse_form(ConditionCreate, values)
-    if data is None:
-        return _section_response(
-            request,
-            session,
-            actor,
-            patient_id,
-            "conditions",
-            errors=errors,
-            values=values,
-        )
-    try:
-        history_service.add_condition(
+    return _section_post(
+        request,
+        session,
+        actor,
+        patient_id,
+        "conditions",
+        parse_form(ConditionCreate, values),
+        lambda data: history_service.add_condition(
             session, actor=actor, patient_id=patient_id, data=data
-        )
-    except (ServiceError, ClinicalError) as error:
-        return _section_response(
-            request, session, actor, patient_id, "conditions", error, values=values
-        )
-    return _section_response(request, session, actor, patient_id, "conditions")
+        ),
+        values=values,
+    )
 
 
 @router.post("/patients/{patient_id}/conditions/{condition_id}/resolve")
@@ -467,20 +484,18 @@ def add_trial(
 ) -> Response:
     """Record an antidepressant trial; the chart shows the service's adequacy verdict."""
     values = form_values(form)
-    data, errors = parse_form(TrialCreate, values)
-    if data is None:
-        return _section_response(
-            request, session, actor, patient_id, "trials", errors=errors, values=values
-        )
-    try:
-        history_service.add_trial(
+    return _section_post(
+        request,
+        session,
+        actor,
+        patient_id,
+        "trials",
+        parse_form(TrialCreate, values),
+        lambda data: history_service.add_trial(
             session, actor=actor, patient_id=patient_id, data=data
-        )
-    except (ServiceError, ClinicalError) as error:
-        return _section_response(
-            request, session, actor, patient_id, "trials", error, values=values
-        )
-    return _section_response(request, session, actor, patient_id, "trials")
+        ),
+        values=values,
+    )
 
 
 # --- eligibility ------------------------------------------------------------------------
