@@ -58,7 +58,8 @@ def create_app(
     app.state.settings = settings
     app.state.engine = engine
     app.state.session_factory = make_session_factory(engine)
-    # SQLite has one writer at a time: queue this process's requests (see http.get_session).
+    # SQLite has one writer at a time: writers take turns (http.SerialWriters); database work runs
+    # in few threads (http.DatabaseThreads).
     app.state.serial_writers = SerialWriters.for_engine(engine)
     app.state.database_threads = DatabaseThreads.for_engine(
         engine, settings.database_threads

@@ -14,9 +14,9 @@ import functools
 import os
 import secrets
 import threading
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from pathlib import Path
-from typing import Annotated, TypeVar
+from typing import Annotated, Any, TypeVar
 
 import anyio
 import anyio.to_thread
@@ -36,14 +36,15 @@ __all__ = [
     "DatabaseThreads",
     "SerialWriters",
     "SessionDep",
-    "audit_entries_of_read",
     "client_address",
     "csrf_matches",
+    "end_read",
     "finish",
     "get_session",
     "in_transaction",
     "start_write",
     "try_start_write",
+    "write_audit",
 ]
 
 T = TypeVar("T")
@@ -221,39 +222,43 @@ def in_transaction(
         finish(session, commit=commit)
 
 
-def audit_entries_of_read(session: Session) -> list[AuditEntry]:
-    """The audit entries a read added; anything else it added, changed or deleted is an error.
+def end_read(session: Session, writers: SerialWriters) -> list[AuditEntry]:
+    """End a read and write its audit entries now if the write section is free.
 
-    A read on SQLite runs without the writer lock, so a write slipped into it would bypass
-    the lock: :class:`ReadOnlySessionError` instead.
+    Returns the entries still to be written (:func:`write_audit` queues them behind this
+    process's writer). Anything else the read added, changed or deleted is an error: a read
+    on SQLite runs without the writer lock, so a write slipped into it would bypass the lock
+    (:class:`ReadOnlySessionError`). Blocking: call from a worker thread.
     """
-    entries = [entry for entry in session.new if isinstance(entry, AuditEntry)]
-    if len(entries) != len(session.new) or session.dirty or session.deleted:
-        raise ReadOnlySessionError(
-            "a read changed rows other than audit entries: mark it as a write"
-        )
-    return entries
-
-
-def _end_read(session: Session) -> list[AuditEntry]:
+    commit = False
     try:
-        entries = audit_entries_of_read(session)
-        for entry in entries:
-            session.expunge(entry)
+        entries = [entry for entry in session.new if isinstance(entry, AuditEntry)]
+        if len(entries) != len(session.new) or session.dirty or session.deleted:
+            raise ReadOnlySessionError(
+                "a read changed rows other than audit entries: mark it as a write"
+            )
+        if entries and try_start_write(session, writers):
+            session.add_all(entries)  # the rollback that ended the read dropped them
+            commit = True
+            return []
         return entries
     finally:
-        finish(session, commit=False)
+        finish(session, commit=commit)
 
 
-async def _write_audit(
-    factory: sessionmaker[Session], writers: SerialWriters, read: Session
+async def write_audit(
+    factory: sessionmaker[Session],
+    writers: SerialWriters,
+    entries: list[AuditEntry],
+    run: Callable[..., Awaitable[Any]] = run_in_threadpool,
 ) -> None:
-    entries = await run_in_threadpool(_end_read, read)
+    """Write a read's remaining audit entries behind this process's writer.
+
+    ``run`` sends the write to a worker thread (the API passes its database threads).
+    """
     if entries:
         async with writers.lock():
-            await run_in_threadpool(
-                in_transaction, factory, writers, lambda s: s.add_all(entries)
-            )
+            await run(in_transaction, factory, writers, lambda s: s.add_all(entries))
 
 
 async def get_session(request: Request) -> AsyncIterator[Session]:
@@ -276,12 +281,14 @@ async def get_session(request: Request) -> AsyncIterator[Session]:
             if not error.keep_writes:
                 await run_in_threadpool(finish, session, commit=False)
                 raise
-            await _write_audit(factory, writers, session)  # an audited refusal
+            entries = await run_in_threadpool(end_read, session, writers)
+            await write_audit(factory, writers, entries)  # an audited refusal
             raise
         except BaseException:
             await run_in_threadpool(finish, session, commit=False)
             raise
-        await _write_audit(factory, writers, session)
+        entries = await run_in_threadpool(end_read, session, writers)
+        await write_audit(factory, writers, entries)
         return
     async with writers.lock() if writers is not None else contextlib.nullcontext():
         session = factory()

@@ -33,12 +33,12 @@ from ketapath.http import (
     SESSION_COOKIE,
     DatabaseThreads,
     SerialWriters,
-    audit_entries_of_read,
     client_address,
     csrf_matches,
+    end_read,
     finish,
     in_transaction,
-    try_start_write,
+    write_audit,
 )
 from ketapath.services import auth as auth_service
 from ketapath.services.errors import ForbiddenError, ServiceError, UnauthorizedError
@@ -121,14 +121,8 @@ class Work:
             _read_snapshot, self._factory, writers, fn
         )
         outcome, unwritten = snapshot
-        if unwritten:  # a writer of this process was busy: queue behind it
-            async with writers.lock():
-                await self._threads.run(
-                    in_transaction,
-                    self._factory,
-                    writers,
-                    lambda session: session.add_all(unwritten),
-                )
+        # a writer of this process was busy: queue the entries behind it
+        await write_audit(self._factory, writers, unwritten, self._threads.run)
         if isinstance(outcome, BaseException):
             raise outcome
         return outcome
@@ -137,34 +131,24 @@ class Work:
 def _read_snapshot(
     factory: sessionmaker[Session], writers: SerialWriters, fn: Callable[[Session], T]
 ) -> tuple[T | ServiceError, list[AuditEntry]]:
-    """Run ``fn`` on a read snapshot, then write its audit entries if the lock is free.
+    """Run ``fn`` on a read snapshot, then :func:`end_read` (audit entries written if free).
 
-    Returns the result and the audit entries still to be written (none when they were
-    written here). A :class:`ServiceError` that keeps writes (an audited refusal) comes back
-    as the result, so that its entries are written before it is raised; any other failure
-    discards them.
+    A :class:`ServiceError` that keeps writes (an audited refusal) comes back as the result,
+    so that its entries are written before it is raised; any other failure discards them.
     """
     session = read_only(factory())
-    commit = False
     try:
         session.connection()  # BEGIN (deferred): the snapshot starts at the first read
-        outcome: T | ServiceError
-        try:
-            outcome = fn(session)
-        except ServiceError as error:
-            if not error.keep_writes:
-                raise
-            outcome = error
-        entries = audit_entries_of_read(session)
-        if entries and try_start_write(session, writers):
-            session.add_all(entries)
-            commit = True
-            return outcome, []
-        for entry in entries:
-            session.expunge(entry)
-        return outcome, entries
-    finally:
-        finish(session, commit=commit)
+        outcome: T | ServiceError = fn(session)
+    except ServiceError as error:
+        if not error.keep_writes:
+            finish(session, commit=False)
+            raise
+        outcome = error
+    except BaseException:
+        finish(session, commit=False)
+        raise
+    return outcome, end_read(session, writers)
 
 
 def _work(request: Request, credentials: Credentials | None) -> Work:
