@@ -15,6 +15,7 @@ import os
 import secrets
 import threading
 from collections.abc import AsyncIterator, Awaitable, Callable
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Annotated, Any, TypeVar
 
@@ -25,7 +26,7 @@ from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 from starlette.concurrency import run_in_threadpool
 
-from ketapath.db.engine import READ_ONLY, ReadOnlySessionError, begin_write, read_only
+from ketapath.db.engine import ReadOnlySessionError, begin_write, read_only
 from ketapath.db.models import AuditEntry
 from ketapath.services.errors import ServiceError
 
@@ -33,6 +34,7 @@ __all__ = [
     "CSRF_HEADER",
     "SAFE_METHODS",
     "SESSION_COOKIE",
+    "AuditBatches",
     "DatabaseThreads",
     "SerialWriters",
     "SessionDep",
@@ -43,8 +45,6 @@ __all__ = [
     "get_session",
     "in_transaction",
     "start_write",
-    "try_start_write",
-    "write_audit",
 ]
 
 T = TypeVar("T")
@@ -65,10 +65,6 @@ class SerialWriters:
     ``<database>.writer-lock`` so that several worker processes queue in the kernel (woken in
     turn) instead of in SQLite's busy handler, whose sleep-and-retry back-off made the tail
     hundreds of times the median.
-
-    A read's audit entries may enter the write section directly from the read's own thread
-    with :meth:`try_hold` (never waiting for this process's writers; the section is left in
-    the same thread call), which saves a second hop when no writer is busy.
     """
 
     def __init__(self, lock_path: Path | None = None) -> None:
@@ -85,16 +81,6 @@ class SerialWriters:
         """Enter the write section (blocking: call in a worker thread, holding ``lock()``)."""
         self._section.acquire()
         self._hold_file_lock()
-
-    def try_hold(self) -> bool:
-        """Enter the write section unless this process's writer is in it; True if entered.
-
-        Never waits for this process's writers; waits only for other processes' writers.
-        """
-        if not self._section.acquire(blocking=False):
-            return False
-        self._hold_file_lock()
-        return True
 
     def release(self) -> None:
         """Leave the write section."""
@@ -168,21 +154,6 @@ def start_write(session: Session, writers: SerialWriters | None) -> None:
     begin_write(session)
 
 
-def try_start_write(session: Session, writers: SerialWriters) -> bool:
-    """End ``session``'s read and begin it as a writer, if the write section is free.
-
-    Never waits for this process's writers (see :meth:`SerialWriters.try_hold`). Rolling
-    back the read drops pending objects from the session: the caller re-adds what it writes.
-    """
-    if not writers.try_hold():
-        return False
-    session.info[_HOLDS_WRITERS] = writers
-    session.info.pop(READ_ONLY, None)
-    session.rollback()
-    begin_write(session)
-    return True
-
-
 def finish(session: Session, *, commit: bool) -> None:
     """Commit or roll back, close, and let the next writer in; run in a worker thread."""
     try:
@@ -222,58 +193,111 @@ def in_transaction(
         finish(session, commit=commit)
 
 
-def end_read(session: Session, writers: SerialWriters) -> list[AuditEntry]:
-    """End a read and write its audit entries now if the write section is free.
+def end_read(session: Session) -> list[AuditEntry]:
+    """End a read (roll back, close) and return the audit entries it made, still to be written.
 
-    Returns the entries still to be written (:func:`write_audit` queues them behind this
-    process's writer). Anything else the read added, changed or deleted is an error: a read
-    on SQLite runs without the writer lock, so a write slipped into it would bypass the lock
-    (:class:`ReadOnlySessionError`). Blocking: call from a worker thread.
+    Anything else the read added, changed or deleted is an error: a read runs without the
+    writer lock (SQLite) and outside a writer transaction, so a write slipped into it would
+    bypass both (:class:`ReadOnlySessionError`). Blocking: call from a worker thread.
     """
-    commit = False
     try:
         entries = [entry for entry in session.new if isinstance(entry, AuditEntry)]
         if len(entries) != len(session.new) or session.dirty or session.deleted:
             raise ReadOnlySessionError(
                 "a read changed rows other than audit entries: mark it as a write"
             )
-        if entries and try_start_write(session, writers):
-            session.add_all(entries)  # the rollback that ended the read dropped them
-            commit = True
-            return []
         return entries
     finally:
-        finish(session, commit=commit)
+        finish(session, commit=False)  # the rollback leaves the entries transient
 
 
-async def write_audit(
-    factory: sessionmaker[Session],
-    writers: SerialWriters,
-    entries: list[AuditEntry],
-    run: Callable[..., Awaitable[Any]] = run_in_threadpool,
-) -> None:
-    """Write a read's remaining audit entries behind this process's writer.
+@dataclass
+class _Batch:
+    entries: list[AuditEntry] = field(default_factory=list)
+    waiting: list[asyncio.Future[None]] = field(default_factory=list)
+    flusher: asyncio.Task[None] | None = None
 
-    ``run`` sends the write to a worker thread (the API passes its database threads).
+
+class AuditBatches:
+    """Group commit for the audit entries of reads: one writer transaction for many reads.
+
+    A read may answer only once its audit entries are committed. Committed one read at a time,
+    each read paid for a writer transaction of its own (on SQLite: leave the snapshot, take the
+    writer lock, begin, insert, commit), which cost more than the read itself. Here a read
+    hands its entries over and waits; one transaction commits every entry handed over while
+    the previous one ran. A read alone waits for one commit, as before; under load a commit
+    carries tens of reads. If the commit fails, every read waiting on it fails: nothing is
+    disclosed that was not audited.
     """
-    if entries:
-        async with writers.lock():
-            await run(in_transaction, factory, writers, lambda s: s.add_all(entries))
+
+    def __init__(
+        self,
+        factory: Callable[[], sessionmaker[Session]],
+        writers: SerialWriters | None,
+        run: Callable[..., Awaitable[Any]],
+    ) -> None:
+        self._factory = factory
+        self._writers = writers
+        self._run = run
+        self._batches: dict[int, _Batch] = {}
+
+    async def write(self, entries: list[AuditEntry]) -> None:
+        """Return once ``entries`` are committed (with those of other reads)."""
+        if not entries:
+            return
+        loop = asyncio.get_running_loop()
+        batch = self._batches.setdefault(id(loop), _Batch())
+        committed: asyncio.Future[None] = loop.create_future()
+        batch.entries.extend(entries)
+        batch.waiting.append(committed)
+        if batch.flusher is None:
+            batch.flusher = loop.create_task(self._flush(batch))
+        await committed
+
+    async def _flush(self, batch: _Batch) -> None:
+        try:
+            while batch.entries:
+                entries, waiting = batch.entries, batch.waiting
+                batch.entries, batch.waiting = [], []
+                try:
+                    await self._commit(entries)
+                except BaseException as error:
+                    for committed in waiting:
+                        if not committed.done():
+                            committed.set_exception(error)
+                    if not isinstance(error, Exception):
+                        raise
+                else:
+                    for committed in waiting:
+                        if not committed.done():
+                            committed.set_result(None)
+        finally:
+            batch.flusher = None
+
+    async def _commit(self, entries: list[AuditEntry]) -> None:
+        writers = self._writers
+        factory = self._factory()
+        async with writers.lock() if writers is not None else contextlib.nullcontext():
+            await self._run(
+                in_transaction, factory, writers, lambda s: s.add_all(entries)
+            )
 
 
 async def get_session(request: Request) -> AsyncIterator[Session]:
     """A transaction around a handler that takes the session: the web UI's dependency.
 
     Commits when the handler succeeds and rolls back when it fails. On SQLite a write starts
-    as a writer (BEGIN IMMEDIATE) under :class:`SerialWriters`; a read (GET) runs on a WAL
-    snapshot without the lock and its audit entries are written afterwards, under the lock,
-    before the response is sent (``scope="function"``): pages never wait for a writer, and
-    nothing is shown that was not audited. Blocking calls run in the thread pool, never on
-    the loop. The JSON API uses ``api.work.Work``: the same rules in one thread hop.
+    as a writer (BEGIN IMMEDIATE) under :class:`SerialWriters`. A read (GET) runs outside any
+    writer transaction (on SQLite, a WAL snapshot without the lock) and its audit entries are
+    committed by :class:`AuditBatches` before the response is sent (``scope="function"``):
+    pages never wait for a writer, and nothing is shown that was not audited. Blocking calls
+    run in the thread pool, never on the loop. The JSON API uses ``api.work.Work``: the same
+    rules in one thread hop.
     """
     factory: sessionmaker[Session] = request.app.state.session_factory
     writers: SerialWriters | None = request.app.state.serial_writers
-    if writers is not None and request.method in SAFE_METHODS:
+    if request.method in SAFE_METHODS:
+        audit: AuditBatches = request.app.state.audit_batches
         session = read_only(factory())  # the first query begins the snapshot (deferred)
         try:
             yield session
@@ -281,14 +305,14 @@ async def get_session(request: Request) -> AsyncIterator[Session]:
             if not error.keep_writes:
                 await run_in_threadpool(finish, session, commit=False)
                 raise
-            entries = await run_in_threadpool(end_read, session, writers)
-            await write_audit(factory, writers, entries)  # an audited refusal
+            await audit.write(
+                await run_in_threadpool(end_read, session)
+            )  # audited refusal
             raise
         except BaseException:
             await run_in_threadpool(finish, session, commit=False)
             raise
-        entries = await run_in_threadpool(end_read, session, writers)
-        await write_audit(factory, writers, entries)
+        await audit.write(await run_in_threadpool(end_read, session))
         return
     async with writers.lock() if writers is not None else contextlib.nullcontext():
         session = factory()

@@ -95,13 +95,14 @@ async def get_board(
         date | None, Query(alias="date", description="Clinic-local date")
     ] = None,
     site_id: uuid.UUID | None = None,
-) -> BoardRead:
+) -> Response:
     """The session board: one card per session of the day, by chair then time."""
 
-    def run(session: Session, actor: Actor) -> BoardRead:
-        return board_service.get_board(session, actor=actor, day=on, site_id=site_id)
+    def run(session: Session, actor: Actor) -> bytes:
+        return board_service.board_json(session, actor=actor, day=on, site_id=site_id)
 
-    return await work(run)
+    # built from the cards' stored JSON (a BoardRead); not serialized again here
+    return Response(await work(run), media_type="application/json")
 
 
 @router.get("/sessions/{session_id}", response_model=SessionRead)

@@ -7,13 +7,13 @@ actor, handler, commit, close, …). An API handler is instead ``async`` and awa
 thread, inside one transaction, and ``fn`` returns the response model (built while the
 session is open).
 
-On SQLite, which has one writer at a time, writes queue on :class:`SerialWriters` and start as
-writers. Reads (GET, HEAD) run on a WAL snapshot without the writer lock, so they proceed in
-parallel with writes and with each other; the audit entries a read made are then appended in a
-short writer transaction, and the response waits for that commit: nothing is disclosed that
-was not audited first. A read that tries to write anything but audit entries fails
+Writes run as one writer transaction; on SQLite, which has one writer at a time, they queue on
+:class:`SerialWriters` first. Reads (GET, HEAD) run outside any writer transaction (on SQLite,
+a WAL snapshot without the writer lock), so they proceed in parallel with writes and with each
+other; the audit entries a read made are then committed by :class:`AuditBatches`, many reads
+to a commit, and the response waits for that commit: nothing is disclosed that was not
+audited first. A read that tries to write anything but audit entries fails
 (:class:`ReadOnlySessionError`), so a handler cannot slip a write past the writer lock.
-PostgreSQL runs every request as one transaction; row locks do the rest.
 """
 
 from __future__ import annotations
@@ -31,6 +31,7 @@ from ketapath.http import (
     CSRF_HEADER,
     SAFE_METHODS,
     SESSION_COOKIE,
+    AuditBatches,
     DatabaseThreads,
     SerialWriters,
     client_address,
@@ -38,7 +39,6 @@ from ketapath.http import (
     end_read,
     finish,
     in_transaction,
-    write_audit,
 )
 from ketapath.services import auth as auth_service
 from ketapath.services.errors import ForbiddenError, ServiceError, UnauthorizedError
@@ -67,6 +67,7 @@ class Work:
         factory: sessionmaker[Session],
         threads: DatabaseThreads,
         writers: SerialWriters | None,
+        audit: AuditBatches,
         writes: bool,
         credentials: Credentials | None,
         client_address: str | None,
@@ -74,6 +75,7 @@ class Work:
         self._factory = factory
         self._threads = threads
         self._writers = writers
+        self._audit = audit
         self._writes = writes
         self._credentials = credentials
         self._client_address = client_address
@@ -92,11 +94,11 @@ class Work:
 
     async def run(self, fn: Callable[[Session], T]) -> T:
         """Run ``fn(session)`` with no caller check (logging in, public questionnaire links)."""
+        if not self._writes:
+            return await self._read(fn)
         writers = self._writers
         if writers is None:
             return await self._threads.run(in_transaction, self._factory, None, fn)
-        if not self._writes:
-            return await self._read(writers, fn)
         async with writers.lock():
             return await self._threads.run(in_transaction, self._factory, writers, fn)
 
@@ -116,22 +118,21 @@ class Work:
             raise ForbiddenError(f"missing or wrong {CSRF_HEADER} header")
         return authenticated
 
-    async def _read(self, writers: SerialWriters, fn: Callable[[Session], T]) -> T:
+    async def _read(self, fn: Callable[[Session], T]) -> T:
         snapshot: tuple[T | ServiceError, list[AuditEntry]] = await self._threads.run(
-            _read_snapshot, self._factory, writers, fn
+            _read_snapshot, self._factory, fn
         )
-        outcome, unwritten = snapshot
-        # a writer of this process was busy: queue the entries behind it
-        await write_audit(self._factory, writers, unwritten, self._threads.run)
+        outcome, entries = snapshot
+        await self._audit.write(entries)
         if isinstance(outcome, BaseException):
             raise outcome
         return outcome
 
 
 def _read_snapshot(
-    factory: sessionmaker[Session], writers: SerialWriters, fn: Callable[[Session], T]
+    factory: sessionmaker[Session], fn: Callable[[Session], T]
 ) -> tuple[T | ServiceError, list[AuditEntry]]:
-    """Run ``fn`` on a read snapshot, then :func:`end_read` (audit entries written if free).
+    """Run ``fn`` on a read snapshot, then :func:`end_read`: the audit entries still to write.
 
     A :class:`ServiceError` that keeps writes (an audited refusal) comes back as the result,
     so that its entries are written before it is raised; any other failure discards them.
@@ -148,7 +149,7 @@ def _read_snapshot(
     except BaseException:
         finish(session, commit=False)
         raise
-    return outcome, end_read(session, writers)
+    return outcome, end_read(session)
 
 
 def _work(request: Request, credentials: Credentials | None) -> Work:
@@ -157,6 +158,7 @@ def _work(request: Request, credentials: Credentials | None) -> Work:
         factory=state.session_factory,
         threads=state.database_threads,
         writers=state.serial_writers,
+        audit=state.audit_batches,
         writes=request.method not in SAFE_METHODS,
         credentials=credentials,
         client_address=client_address(request),

@@ -1,7 +1,7 @@
 """`ketapath serve`: migrate the database, optionally seed the demo clinic, run uvicorn.
 
 Settings reach the server through the environment (``KETAPATH_*``) because uvicorn builds
-the app with the factory ``ketapath.app:create_app`` in each worker process; options given
+the app with the factory ``ketapath.app:create_server_app`` in each worker process; options given
 here are written to this process's environment before uvicorn starts, so workers inherit them.
 """
 
@@ -27,7 +27,7 @@ from ketapath.db.models import Clinic
 
 __all__ = ["register"]
 
-APP_FACTORY = "ketapath.app:create_app"
+APP_FACTORY = "ketapath.app:create_server_app"
 GRACEFUL_SHUTDOWN_S = 20
 DEMO_MODULE = "ketapath.services.demo"
 

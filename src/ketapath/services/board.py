@@ -2,26 +2,37 @@
 
 One query for the day's cards (:meth:`SessionRepository.board`: session, course, patient,
 chair, site, the latest reading, the latest BP-bearing reading's minute, the first dose's
-infusion length and the open alert count, as plain rows rather than ORM objects), the clinic,
-and one audit entry listing the patients shown (not one per card). Timers, next-due items and
-the discharge gate come from the same functions the session record uses
-(:func:`next_due_after`, :func:`discharge_check`), so the board and the record never disagree.
+infusion length and the open alert count, as raw driver rows rather than ORM objects), the
+clinic's time zone and settings, and one audit entry listing the patients shown (not one per
+card). Timers, next-due items and the discharge gate come from the same functions the session
+record uses (:func:`next_due_after`, :func:`discharge_check`), so the board and the record
+never disagree.
+
+Screens poll the board, and between polls most cards are unchanged: each card is memoised,
+with its JSON, on its raw row, the clinic's rules and the minute (:func:`_card_at`), so the
+API's answer is mostly the joining of stored card JSON (:func:`board_json`).
 """
 
 from __future__ import annotations
 
 import functools
-import json
 import uuid
+from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Any
 
+import orjson
 from sqlalchemy.orm import Session
 
 from ketapath.db.base import utcnow
 from ketapath.db.models import Route, SessionStatus
 from ketapath.db.repositories.courses import CourseRepository
-from ketapath.db.repositories.sessions import BoardEntry, SessionRepository
+from ketapath.db.repositories.sessions import (
+    BoardEntries,
+    BoardEntry,
+    BoardRow,
+    SessionRepository,
+    board_entries,
+)
 from ketapath.schemas.board import BoardCard, BoardRead
 from ketapath.schemas.session import VitalSignRead
 from ketapath.services import audit
@@ -37,7 +48,7 @@ from ketapath.services.sessions import (
     schedule_minutes,
 )
 
-__all__ = ["get_board"]
+__all__ = ["board_json", "get_board"]
 
 # Cards are built with ``model_construct``: every value comes typed from the database or from
 # the functions above, so validating each card again (its every field) only costs time on the
@@ -64,7 +75,16 @@ def _latest_vitals(row: BoardEntry) -> VitalSignRead | None:
     )
 
 
-def _card(row: BoardEntry, rules: ClinicRules, moment: datetime) -> BoardCard:
+@dataclass(frozen=True, slots=True)
+class _Card:
+    model: BoardCard
+    json: orjson.Fragment
+    """The card as JSON, ready to be placed in the API's answer as it is."""
+
+
+def _card(
+    row: BoardRow, entries: BoardEntries, rules: ClinicRules, moment: datetime
+) -> _Card:
     """The card for ``row`` at ``moment``: reused while the row and the minute are the same.
 
     A card depends on the clock only through the whole minutes since the first dose (timers,
@@ -72,28 +92,24 @@ def _card(row: BoardEntry, rules: ClinicRules, moment: datetime) -> BoardCard:
     that minute, and is memoised on them: screens polling an unchanged board rebuild nothing.
     Any change to what the card shows changes its row, and with it the key.
     """
-    elapsed = minutes_after(row.first_dose_at, moment)
-    # The discharge record is the row's one unhashable column: it joins the key as JSON.
-    return _card_at(
-        row._replace(discharge=None), _freeze(row.discharge), rules, elapsed
-    )
-
-
-def _freeze(discharge: dict[str, Any] | None) -> str | None:
-    return None if discharge is None else json.dumps(discharge, sort_keys=True)
+    elapsed = minutes_after(entries.first_dose_at(row), moment)
+    return _card_at(row, entries, rules, elapsed)
 
 
 @functools.lru_cache(maxsize=CARD_CACHE_SIZE)
 def _card_at(
-    row: BoardEntry,
-    discharge_json: str | None,
-    rules: ClinicRules,
-    elapsed: int | None,
-) -> BoardCard:
+    raw: BoardRow, entries: BoardEntries, rules: ClinicRules, elapsed: int | None
+) -> _Card:
+    row = entries.entry(raw)
+    card = _build_card(row, rules, elapsed)
+    return _Card(card, orjson.Fragment(BoardCard.__pydantic_serializer__.to_json(card)))
+
+
+def _build_card(row: BoardEntry, rules: ClinicRules, elapsed: int | None) -> BoardCard:
     active = row.status not in _FINISHED
     dosing = row.kind in DOSING_KINDS
     route: Route = row.route
-    discharge = None if discharge_json is None else json.loads(discharge_json)
+    discharge = row.discharge
     schedule = (
         schedule_minutes(route, row.course_infusion_minutes, rules) if dosing else ()
     )
@@ -146,9 +162,38 @@ def get_board(
     now: datetime | None = None,
 ) -> BoardRead:
     """Every session of ``day`` (default: clinic-local today) as a card (staff; audited once)."""
+    on, cards = _board(session, actor=actor, day=day, site_id=site_id, now=now)
+    return BoardRead.model_construct(
+        date=on, site_id=site_id, cards=[card.model for card in cards]
+    )
+
+
+def board_json(
+    session: Session,
+    *,
+    actor: Actor,
+    day: date | None = None,
+    site_id: uuid.UUID | None = None,
+    now: datetime | None = None,
+) -> bytes:
+    """:func:`get_board` as the API's JSON body (a :class:`BoardRead`), from the cards' JSON."""
+    on, cards = _board(session, actor=actor, day=day, site_id=site_id, now=now)
+    return orjson.dumps(
+        {"date": on, "site_id": site_id, "cards": [card.json for card in cards]}
+    )
+
+
+def _board(
+    session: Session,
+    *,
+    actor: Actor,
+    day: date | None,
+    site_id: uuid.UUID | None,
+    now: datetime | None,
+) -> tuple[date, list[_Card]]:
     require(actor, Capability.SESSION_READ)
     moment = now or utcnow()
-    clinic = CourseRepository(session).clinic(actor.clinic_id)
+    clinic = CourseRepository(session).clinic_settings(actor.clinic_id)
     if clinic is None:
         raise NotFoundError("clinic not found")
     on = day or today_in(clinic)
@@ -156,7 +201,8 @@ def get_board(
     rows = SessionRepository(session).board(
         clinic_id=actor.clinic_id, day=on, site_id=site_id
     )
-    cards = [_card(row, rules, moment) for row in rows]
+    entries = board_entries(session.get_bind().dialect)
+    cards = [_card(row, entries, rules, moment) for row in rows]
     audit.record(
         session,
         actor=actor,
@@ -164,7 +210,7 @@ def get_board(
         entity="board",
         detail={
             "date": on.isoformat(),
-            "patient_ids": sorted({str(row.patient_id) for row in rows}),
+            "patient_ids": sorted({str(card.model.patient_id) for card in cards}),
         },
     )
-    return BoardRead.model_construct(date=on, site_id=site_id, cards=cards)
+    return on, cards

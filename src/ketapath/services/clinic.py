@@ -14,6 +14,7 @@ from ketapath.core.trd import DEFAULT_RULESET
 from ketapath.db.base import utcnow
 from ketapath.db.models import Clinic, Role, User
 from ketapath.db.repositories.clinic import ClinicRepository, StaffRepository
+from ketapath.db.repositories.courses import ClinicSettings
 from ketapath.schemas.clinic import (
     ChairRead,
     ClinicRead,
@@ -35,7 +36,7 @@ __all__ = [
 ]
 
 
-def today_in(clinic: Clinic) -> date:
+def today_in(clinic: Clinic | ClinicSettings) -> date:
     """Today's date where the clinic is (the shell reads the clock; the core never does)."""
     try:
         zone = ZoneInfo(clinic.timezone)

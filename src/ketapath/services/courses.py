@@ -46,7 +46,7 @@ from ketapath.db.models import (
     TreatmentCourse,
     TreatmentSession,
 )
-from ketapath.db.repositories.courses import CourseRepository
+from ketapath.db.repositories.courses import ClinicSettings, CourseRepository
 from ketapath.db.repositories.sessions import SessionRepository
 from ketapath.schemas.course import CourseCreate, SessionCancel, SessionReschedule
 from ketapath.services import audit
@@ -102,7 +102,7 @@ class ClinicRules:
     iv_vitals_interval_minutes: int
 
 
-def clinic_rules(clinic: Clinic | None) -> ClinicRules:
+def clinic_rules(clinic: Clinic | ClinicSettings | None) -> ClinicRules:
     """Build the core settings for ``clinic``: the one place clinic overrides will be read.
 
     ``Clinic.settings`` may later override these; today only ``esketamine_ruleset`` (``us`` or

@@ -2,15 +2,30 @@
 
 from __future__ import annotations
 
+import functools
+import json
 import uuid
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any, NamedTuple
+from typing import cast as cast_value
 
-from sqlalchemy import Select, Uuid, bindparam, func, inspect, select
+from sqlalchemy import (
+    Dialect,
+    Select,
+    Text,
+    Uuid,
+    bindparam,
+    cast,
+    func,
+    inspect,
+    select,
+    type_coerce,
+)
 from sqlalchemy.orm import selectinload
 from sqlalchemy.orm.attributes import set_committed_value
+from sqlalchemy.types import NullType
 
 from ketapath.db.models import (
     AdverseEvent,
@@ -29,7 +44,13 @@ from ketapath.db.models import (
 )
 from ketapath.db.repositories.base import Repository
 
-__all__ = ["BoardEntry", "SessionRepository"]
+__all__ = [
+    "BoardEntries",
+    "BoardEntry",
+    "BoardRow",
+    "SessionRepository",
+    "board_entries",
+]
 
 
 class SessionRepository(Repository[TreatmentSession]):
@@ -175,7 +196,7 @@ class SessionRepository(Repository[TreatmentSession]):
 
     def board(
         self, *, clinic_id: uuid.UUID, day: date, site_id: uuid.UUID | None
-    ) -> list[BoardEntry]:
+    ) -> list[BoardRow]:
         """The day's sessions (not cancelled), one lean row per card, in one query.
 
         Ordered by chair, then time. Each row carries what its card needs and nothing more:
@@ -183,12 +204,18 @@ class SessionRepository(Repository[TreatmentSession]):
         (whether a schedule mark is covered depends only on that), the first dose's infusion
         length and the patient's open alert count. The query count does not grow with the
         number of cards or readings.
+
+        Rows come as the driver returns them (:data:`BoardRow`), without SQLAlchemy's type
+        conversion, which cost twice the query itself: a card is built only when its row
+        changes, and :func:`board_entries` converts only those.
         """
         statement = _BOARD_BY_SITE if site_id is not None else _BOARD
         params: dict[str, object] = {"clinic_id": clinic_id, "day": day}
         if site_id is not None:
             params["site_id"] = site_id
-        return [BoardEntry(*row) for row in self.session.execute(statement, params)]
+        return [
+            tuple(row) for row in self.session.connection().execute(statement, params)
+        ]
 
     def recording_context(
         self, session_id: uuid.UUID
@@ -246,10 +273,58 @@ class BoardEntry(NamedTuple):
     vital_recorded_by_id: uuid.UUID | None
 
 
-def _board_statement(*, by_site: bool) -> Select[Any]:
+BoardRow = tuple[Any, ...]
+"""One board row as the database driver returns it: hashable, untyped (see ``board``)."""
+
+
+class BoardEntries:
+    """Typed :class:`BoardEntry` values from raw :data:`BoardRow` rows, for one dialect.
+
+    Each column's own result processor (``TypeEngine.result_processor``) converts it, as
+    SQLAlchemy would have; the discharge record comes as JSON text on every database.
+    """
+
+    def __init__(self, dialect: Dialect) -> None:
+        processors: list[Callable[[Any], Any] | None] = [
+            column.type.dialect_impl(dialect).result_processor(dialect, None)
+            for column in _BOARD_COLUMNS
+        ]
+        processors[_DISCHARGE] = _json_or_none
+        self._processors = processors
+        self._first_dose_at = processors[_FIRST_DOSE_AT]
+
+    def entry(self, row: BoardRow) -> BoardEntry:
+        """The typed row."""
+        return BoardEntry._make(
+            value if process is None or value is None else process(value)
+            for process, value in zip(self._processors, row, strict=True)
+        )
+
+    def first_dose_at(self, row: BoardRow) -> datetime | None:
+        """The one column a card needs typed on every read: it sets the card's minute."""
+        value = row[_FIRST_DOSE_AT]
+        if value is None or self._first_dose_at is None:
+            return cast_value(datetime | None, value)
+        return cast_value(datetime, self._first_dose_at(value))
+
+
+@functools.cache
+def board_entries(dialect: Dialect) -> BoardEntries:
+    """The converter for ``dialect`` (one per engine's dialect: a stable memo key)."""
+    return BoardEntries(dialect)
+
+
+def _json_or_none(value: str | None) -> Any:
+    return None if value is None else json.loads(value)
+
+
+def _board_statement(*, by_site: bool, typed: bool = False) -> Select[Any]:
     """The board query, built once: Core columns, correlated subqueries, bound parameters.
 
-    Built at import and reused, so SQLAlchemy's statement cache key is computed once.
+    Built at import and reused, so SQLAlchemy's statement cache key is computed once. Each
+    column is selected untyped (``type_coerce`` to ``NullType``) so that the driver's values
+    come back as they are, the discharge record as JSON text; ``typed`` keeps the column
+    types (for :class:`BoardEntries`).
     """
     ts = TreatmentSession.__table__
     course = TreatmentCourse.__table__
@@ -298,42 +373,45 @@ def _board_statement(*, by_site: bool) -> Select[Any]:
         .correlate(ts)
         .scalar_subquery()
     )
+    columns: tuple[Any, ...] = (
+        ts.c.id,
+        ts.c.course_id,
+        ts.c.patient_id,
+        ts.c.scheduled_time,
+        ts.c.number,
+        ts.c.phase,
+        ts.c.kind,
+        ts.c.status,
+        ts.c.version,
+        ts.c.first_dose_at,
+        cast(ts.c.discharge, Text),
+        course.c.route,
+        course.c.protocol,
+        course.c.infusion_minutes,
+        patient.c.given_name,
+        patient.c.family_name,
+        patient.c.mrn,
+        chair.c.id,
+        chair.c.name,
+        site.c.id,
+        site.c.name,
+        bp_minutes,
+        infusion,
+        open_alerts,
+        latest.c.id,
+        latest.c.taken_at,
+        latest.c.minutes_after_dose,
+        latest.c.systolic_mmhg,
+        latest.c.diastolic_mmhg,
+        latest.c.heart_rate_bpm,
+        latest.c.spo2_pct,
+        latest.c.respiratory_rate_per_min,
+        latest.c.recorded_by_id,
+    )
+    if not typed:
+        columns = tuple(type_coerce(column, NullType()) for column in columns)
     statement = (
-        select(
-            ts.c.id,
-            ts.c.course_id,
-            ts.c.patient_id,
-            ts.c.scheduled_time,
-            ts.c.number,
-            ts.c.phase,
-            ts.c.kind,
-            ts.c.status,
-            ts.c.version,
-            ts.c.first_dose_at,
-            ts.c.discharge,
-            course.c.route,
-            course.c.protocol,
-            course.c.infusion_minutes,
-            patient.c.given_name,
-            patient.c.family_name,
-            patient.c.mrn,
-            chair.c.id,
-            chair.c.name,
-            site.c.id,
-            site.c.name,
-            bp_minutes,
-            infusion,
-            open_alerts,
-            latest.c.id,
-            latest.c.taken_at,
-            latest.c.minutes_after_dose,
-            latest.c.systolic_mmhg,
-            latest.c.diastolic_mmhg,
-            latest.c.heart_rate_bpm,
-            latest.c.spo2_pct,
-            latest.c.respiratory_rate_per_min,
-            latest.c.recorded_by_id,
-        )
+        select(*columns)
         .select_from(
             ts.join(course, course.c.id == ts.c.course_id)
             .join(patient, patient.c.id == ts.c.patient_id)
@@ -372,4 +450,7 @@ _RECORDING_CONTEXT = (
     .where(TreatmentSession.id == bindparam("session_id", type_=Uuid()))
 )
 _BOARD = _board_statement(by_site=False)
+_BOARD_COLUMNS = tuple(_board_statement(by_site=False, typed=True).selected_columns)
+_DISCHARGE = BoardEntry._fields.index("discharge")
+_FIRST_DOSE_AT = BoardEntry._fields.index("first_dose_at")
 _BOARD_BY_SITE = _board_statement(by_site=True)
