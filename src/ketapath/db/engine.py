@@ -78,6 +78,11 @@ def read_only(session: Session) -> Session:
     return session
 
 
+def is_read_only(session: Session) -> bool:
+    """Whether ``session`` was opened for reading (:func:`read_only`)."""
+    return bool(session.info.get(READ_ONLY))
+
+
 def _refuse_reader_flush(session: Session, _context: Any, _instances: Any) -> None:
     if session.info.get(READ_ONLY):
         raise ReadOnlySessionError(

@@ -8,8 +8,9 @@ from datetime import datetime
 
 from sqlalchemy import select
 
+from ketapath.db.engine import is_read_only
 from ketapath.db.models import AuditEntry
-from ketapath.db.repositories.base import Repository
+from ketapath.db.repositories.base import Repository, insert_now
 
 
 class AuditRepository(Repository[AuditEntry]):
@@ -18,8 +19,15 @@ class AuditRepository(Repository[AuditEntry]):
     model = AuditEntry
 
     def append(self, entry: AuditEntry) -> None:
-        """Insert one entry (not flushed: it goes out with the request's other writes)."""
-        self.session.add(entry)
+        """Insert one entry in the request's transaction (it commits with what it records).
+
+        A read keeps its entries in the session for ``http.AuditBatches`` to commit; a write
+        inserts at once, without the unit of work (:func:`insert_now`).
+        """
+        if is_read_only(self.session):
+            self.session.add(entry)
+        else:
+            insert_now(self.session, [entry])
 
     def list(
         self,

@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session, selectinload
 
 from ketapath.db.models import Clinic, Measurement, TreatmentSession
-from ketapath.db.repositories.base import Repository
+from ketapath.db.repositories.base import Repository, insert_now
 
 __all__ = ["MeasurementRepository", "clinic_timezone", "treatment_session_patient_id"]
 
@@ -32,6 +32,18 @@ class MeasurementRepository(Repository[Measurement]):
     """Measurements of a patient, with their item answers."""
 
     model = Measurement
+
+    def add(self, instance: Measurement) -> Measurement:
+        """Insert the measurement and its item answers now, without the unit of work.
+
+        A hot write path (:func:`insert_now`): ``instance`` and its items come back complete
+        (ids, defaults) but untracked.
+        """
+        insert_now(self.session, [instance])
+        for item in instance.items:
+            item.measurement_id = instance.id
+        insert_now(self.session, instance.items)
+        return instance
 
     def get_with_items(self, measurement_id: uuid.UUID) -> Measurement | None:
         """One measurement with its items loaded."""

@@ -42,7 +42,7 @@ from ketapath.db.models import (
     TreatmentSession,
     VitalSign,
 )
-from ketapath.db.repositories.base import Repository
+from ketapath.db.repositories.base import Repository, insert_now
 
 __all__ = [
     "BoardEntries",
@@ -166,9 +166,12 @@ class SessionRepository(Repository[TreatmentSession]):
         ).all()
 
     def add_vital(self, vital: VitalSign) -> VitalSign:
-        """Insert one reading (a new row: concurrent readings never overwrite each other)."""
-        self.session.add(vital)
-        self.session.flush()
+        """Insert one reading (a new row: concurrent readings never overwrite each other).
+
+        A hot write path: inserted now without the unit of work (:func:`insert_now`); the
+        reading comes back complete but untracked.
+        """
+        insert_now(self.session, [vital])
         return vital
 
     def add_dose(self, dose: Dose) -> Dose:
