@@ -17,6 +17,7 @@ from ketapath import __version__
 from ketapath.api.errors import describe_validation_errors, install_error_handlers
 from ketapath.api.router import api_router
 from ketapath.config import Settings, get_settings
+from ketapath.db.checkpoint import WalCheckpointer
 from ketapath.db.engine import make_engine, make_session_factory
 from ketapath.http import AuditBatches, DatabaseThreads, SerialWriters
 from ketapath.services.escalation import start_background_escalation
@@ -24,7 +25,12 @@ from ketapath.web.deps import LoginRequiredError
 from ketapath.web.errors import login_redirect, render_error
 from ketapath.web.router import web_router
 
-__all__ = ["create_app", "create_server_app"]
+__all__ = ["SERVER_GC_THRESHOLDS", "create_app", "create_server_app"]
+
+SERVER_GC_THRESHOLDS = (50_000, 20, 10)
+"""The serving process's collector thresholds (Python's default: 700, 10, 10). With the heap
+frozen, young collections are what remains; collecting every 50,000 allocations instead of
+every 700 gave the write paths ~5 % more throughput and a shorter tail in ``bench.run``."""
 
 
 def create_server_app() -> FastAPI:
@@ -34,7 +40,8 @@ def create_server_app() -> FastAPI:
     its caches are hundreds of thousands of long-lived objects, and each full collection
     walked them all, pausing every request in flight for 70-130 ms every second or two under
     load (the load benchmark's p99). Frozen objects are never collected, so only the process
-    that serves freezes, not the tests that build many apps.
+    that serves freezes, not the tests that build many apps; it also collects young objects
+    less often (:data:`SERVER_GC_THRESHOLDS`).
     """
     return create_app(freeze_heap=True)
 
@@ -56,12 +63,18 @@ def create_app(
         escalation = None
         if settings.smtp_host and settings.escalation_in_process:
             escalation = start_background_escalation(app, base_url=settings.public_url)
+        checkpointer = WalCheckpointer.for_engine(engine)
+        if checkpointer is not None:
+            checkpointer.start()
         if freeze_heap:
             gc.collect()
             gc.freeze()
+            gc.set_threshold(*SERVER_GC_THRESHOLDS)
         try:
             yield
         finally:
+            if checkpointer is not None:
+                checkpointer.stop()
             if escalation is not None:
                 escalation.stop()
 

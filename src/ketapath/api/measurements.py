@@ -29,8 +29,9 @@ router = APIRouter(tags=["measurements"])
 def recorded_response(recorded: RecordedMeasurement) -> MeasurementRecorded:
     """A stored measurement with the findings and alerts it produced (also session scales)."""
     read = MeasurementRead.model_validate(recorded.measurement)
-    return MeasurementRecorded(
-        **read.model_dump(),
+    # every part is validated already (read, the findings' and alerts' models): assembled as is
+    return MeasurementRecorded.model_construct(
+        **dict(read),
         findings=[
             FindingRead(
                 rule_id=f.rule_id,

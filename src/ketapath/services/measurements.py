@@ -41,7 +41,7 @@ from ketapath.services.errors import (
     NotFoundError,
     UnprocessableError,
 )
-from ketapath.services.patients import load_patient
+from ketapath.services.patients import check_patient, load_patient
 from ketapath.services.permissions import Actor, Capability, require
 
 __all__ = [
@@ -74,7 +74,7 @@ def record_measurement(
     session: Session, *, actor: Actor, patient_id: uuid.UUID, data: MeasurementCreate
 ) -> RecordedMeasurement:
     """Score ``data`` with the core and store it with its items and any alerts."""
-    patient = load_patient(
+    patient_id = check_patient(
         session,
         actor=actor,
         patient_id=patient_id,
@@ -91,14 +91,14 @@ def record_measurement(
     instrument = get_instrument(result.instrument)
     if (
         data.session_id is not None
-        and treatment_session_patient_id(session, data.session_id) != patient.id
+        and treatment_session_patient_id(session, data.session_id) != patient_id
     ):
         raise UnprocessableError(
             "no such treatment session for this patient", field="session_id"
         )
     measurement = MeasurementRepository(session).add(
         Measurement(
-            patient_id=patient.id,
+            patient_id=patient_id,
             session_id=data.session_id,
             instrument=result.instrument,
             taken_at=data.taken_at or utcnow(),
@@ -135,7 +135,7 @@ def record_measurement(
         action="create",
         entity="measurement",
         entity_id=measurement.id,
-        patient_id=patient.id,
+        patient_id=patient_id,
         detail={
             "fields": sorted(data.model_fields_set),
             "alert_ids": [str(a.id) for a in raised],

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import functools
 import uuid
 from collections.abc import Sequence
 from typing import Any, Generic, TypeVar, cast
 
-from sqlalchemy import Table, insert, inspect
+from sqlalchemy import Insert, Table, insert, inspect
 from sqlalchemy.orm import Session
 
 from ketapath.db.base import Base
@@ -34,21 +35,31 @@ def insert_now(session: Session, instances: Sequence[Base]) -> None:
         raise ReadOnlySessionError("a read-only request tried to insert rows")
     if session.new or session.dirty or session.deleted:
         session.flush()
-    mapper = inspect(type(instances[0]))
-    attributes = mapper.column_attrs
+    statement, columns = _insert_of(type(instances[0]))
     rows = []
     for instance in instances:
         row: dict[str, Any] = {}
-        for attribute in attributes:
-            column = attribute.columns[0]
-            value = getattr(instance, attribute.key)
-            default = column.default
+        for key, column_key, default in columns:
+            value = getattr(instance, key)
             if value is None and default is not None:
                 value = default.arg(None) if default.is_callable else default.arg
-                setattr(instance, attribute.key, value)
-            row[column.key] = value
+                setattr(instance, key, value)
+            row[column_key] = value
         rows.append(row)
-    session.execute(insert(cast(Table, mapper.local_table)), rows)
+    session.connection().execute(statement, rows)
+
+
+@functools.cache
+def _insert_of(
+    model: type[Base],
+) -> tuple[Insert, list[tuple[str, str, Any]]]:
+    """A model's INSERT and its columns: attribute, column and Python-side default."""
+    mapper = inspect(model)
+    columns = [
+        (attribute.key, attribute.columns[0].key, attribute.columns[0].default)
+        for attribute in mapper.column_attrs
+    ]
+    return insert(cast(Table, mapper.local_table)), columns
 
 
 class Repository(Generic[M]):

@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Sequence
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import Uuid, bindparam, func, or_, select
 
 from ketapath.db.models import Patient, PatientIdentifier
 from ketapath.db.repositories.base import Repository
@@ -15,6 +15,12 @@ class PatientRepository(Repository[Patient]):
     """Patients of a clinic."""
 
     model = Patient
+
+    def clinic_of(self, patient_id: uuid.UUID) -> uuid.UUID | None:
+        """The clinic a patient belongs to (None when there is no such patient): one column."""
+        return self.session.execute(
+            _CLINIC_OF, {"patient_id": patient_id}
+        ).scalar_one_or_none()
 
     def by_mrn(self, mrn: str) -> Patient | None:
         """Lookup by medical record number."""
@@ -66,3 +72,8 @@ class PatientRepository(Repository[Patient]):
             )
             is not None
         )
+
+
+_CLINIC_OF = select(Patient.clinic_id).where(
+    Patient.id == bindparam("patient_id", type_=Uuid())
+)
