@@ -100,7 +100,7 @@ def create_app(
     app.state.audit_batches = AuditBatches(
         lambda: app.state.session_factory,
         app.state.serial_writers,
-        app.state.database_threads.run,
+        app.state.database_threads,
     )
     install_error_handlers(app, html=render_error)
     generate_openapi = app.openapi

@@ -1,8 +1,8 @@
 """api.work.Work: one thread hop per API request; reads audited before they are disclosed.
 
-Hops are counted at ``anyio.to_thread.run_sync`` (what FastAPI and Starlette use for every
-sync dependency, handler and ``run_in_threadpool``), so a sync dependency added to an API route
-later shows up here as an extra hop.
+Hops are counted at ``DatabaseThreads.run`` and at ``anyio.to_thread.run_sync`` (what FastAPI
+and Starlette use for every sync dependency, handler and ``run_in_threadpool``), so a sync
+dependency added to an API route later shows up here as an extra hop.
 """
 
 from __future__ import annotations
@@ -73,16 +73,29 @@ def seeded(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Seeded]:
 
 @pytest.fixture
 def hops(monkeypatch: pytest.MonkeyPatch) -> list[str]:
-    """Names of the functions sent to a worker thread, in order."""
+    """Names of the functions sent to a worker thread, in order.
+
+    Both kinds of hop: the database threads' (``DatabaseThreads.run``) and anyio's, which
+    FastAPI uses for sync dependencies and handlers.
+    """
     seen: list[str] = []
-    original = anyio.to_thread.run_sync
+    original_anyio = anyio.to_thread.run_sync
+    original_database = DatabaseThreads.run
 
-    async def counting(func, *args, **kwargs):
+    def name_of(func: object) -> str:
         target = getattr(func, "func", func)  # run_in_threadpool sends a partial
-        seen.append(getattr(target, "__name__", repr(target)))
-        return await original(func, *args, **kwargs)
+        return str(getattr(target, "__name__", repr(target)))
 
-    monkeypatch.setattr(anyio.to_thread, "run_sync", counting)
+    async def counting_anyio(func, *args, **kwargs):
+        seen.append(name_of(func))
+        return await original_anyio(func, *args, **kwargs)
+
+    async def counting_database(self, fn, *args):
+        seen.append(name_of(fn))
+        return await original_database(self, fn, *args)
+
+    monkeypatch.setattr(anyio.to_thread, "run_sync", counting_anyio)
+    monkeypatch.setattr(DatabaseThreads, "run", counting_database)
     return seen
 
 
@@ -235,7 +248,7 @@ def test_a_read_that_writes_anything_but_audit_entries_is_refused(
         factory=factory,
         threads=threads,
         writers=writers,
-        audit=AuditBatches(lambda: factory, writers, threads.run),
+        audit=AuditBatches(lambda: factory, writers, threads),
         writes=False,
         credentials=None,
         client_address=None,
