@@ -9,8 +9,9 @@ record uses (:func:`next_due_after`, :func:`discharge_check`), so the board and 
 never disagree.
 
 Screens poll the board, and between polls most cards are unchanged: each card is memoised,
-with its JSON, on its raw row, the clinic's rules and the minute (:func:`_card_at`), so the
-API's answer is mostly the joining of stored card JSON (:func:`board_json`).
+with its JSON, on its raw row, the clinic's rules and the minute (:func:`_card_at`), and each
+board, with its JSON body, on its cards' keys (:func:`_board_at`), so an unchanged board costs
+its query and its audit entry.
 """
 
 from __future__ import annotations
@@ -57,6 +58,8 @@ __all__ = ["board_json", "get_board"]
 _FINISHED = (SessionStatus.DISCHARGED, SessionStatus.CANCELLED)
 CARD_CACHE_SIZE = 4096
 """Cards kept per process (a card is a few hundred bytes; a busy clinic shows ~50 a day)."""
+BOARD_CACHE_SIZE = 64
+"""Whole boards kept per process (one per day and site polled, per minute that changed)."""
 
 
 def _latest_vitals(row: BoardEntry) -> VitalSignRead | None:
@@ -82,18 +85,40 @@ class _Card:
     """The card as JSON, ready to be placed in the API's answer as it is."""
 
 
-def _card(
-    row: BoardRow, entries: BoardEntries, rules: ClinicRules, moment: datetime
-) -> _Card:
-    """The card for ``row`` at ``moment``: reused while the row and the minute are the same.
+@dataclass(frozen=True, slots=True)
+class _Board:
+    """One board as built: its cards, the patients shown and the API's JSON body."""
+
+    cards: list[_Card]
+    patient_ids: list[str]
+    body: bytes
+
+
+@functools.lru_cache(maxsize=BOARD_CACHE_SIZE)
+def _board_at(
+    rows: tuple[BoardRow, ...],
+    entries: BoardEntries,
+    rules: ClinicRules,
+    elapsed: tuple[int | None, ...],
+    on: date,
+    site_id: uuid.UUID | None,
+) -> _Board:
+    """The board for these rows at these minutes: screens polling an unchanged board share it.
 
     A card depends on the clock only through the whole minutes since the first dose (timers,
-    next due, the discharge gate), so it is a pure function of the row, the clinic's rules and
-    that minute, and is memoised on them: screens polling an unchanged board rebuild nothing.
-    Any change to what the card shows changes its row, and with it the key.
+    next due, the discharge gate), so a card is a pure function of its row, the clinic's rules
+    and that minute, and a board of its cards' (:func:`_card_at`). Any change to what a card
+    shows changes its row, and with it the key; a new minute changes ``elapsed``.
     """
-    elapsed = minutes_after(entries.first_dose_at(row), moment)
-    return _card_at(row, entries, rules, elapsed)
+    cards = [
+        _card_at(row, entries, rules, minutes)
+        for row, minutes in zip(rows, elapsed, strict=True)
+    ]
+    body = orjson.dumps(
+        {"date": on, "site_id": site_id, "cards": [card.json for card in cards]}
+    )
+    shown = sorted({str(card.model.patient_id) for card in cards})
+    return _Board(cards, shown, body)
 
 
 @functools.lru_cache(maxsize=CARD_CACHE_SIZE)
@@ -162,9 +187,9 @@ def get_board(
     now: datetime | None = None,
 ) -> BoardRead:
     """Every session of ``day`` (default: clinic-local today) as a card (staff; audited once)."""
-    on, cards = _board(session, actor=actor, day=day, site_id=site_id, now=now)
+    on, built = _board(session, actor=actor, day=day, site_id=site_id, now=now)
     return BoardRead.model_construct(
-        date=on, site_id=site_id, cards=[card.model for card in cards]
+        date=on, site_id=site_id, cards=[card.model for card in built.cards]
     )
 
 
@@ -177,10 +202,7 @@ def board_json(
     now: datetime | None = None,
 ) -> bytes:
     """:func:`get_board` as the API's JSON body (a :class:`BoardRead`), from the cards' JSON."""
-    on, cards = _board(session, actor=actor, day=day, site_id=site_id, now=now)
-    return orjson.dumps(
-        {"date": on, "site_id": site_id, "cards": [card.json for card in cards]}
-    )
+    return _board(session, actor=actor, day=day, site_id=site_id, now=now)[1].body
 
 
 def _board(
@@ -190,7 +212,7 @@ def _board(
     day: date | None,
     site_id: uuid.UUID | None,
     now: datetime | None,
-) -> tuple[date, list[_Card]]:
+) -> tuple[date, _Board]:
     require(actor, Capability.SESSION_READ)
     moment = now or utcnow()
     clinic = CourseRepository(session).clinic_settings(actor.clinic_id)
@@ -198,19 +220,19 @@ def _board(
         raise NotFoundError("clinic not found")
     on = day or today_in(clinic)
     rules = clinic_rules(clinic)
-    rows = SessionRepository(session).board(
-        clinic_id=actor.clinic_id, day=on, site_id=site_id
+    rows = tuple(
+        SessionRepository(session).board(
+            clinic_id=actor.clinic_id, day=on, site_id=site_id
+        )
     )
     entries = board_entries(session.get_bind().dialect)
-    cards = [_card(row, entries, rules, moment) for row in rows]
+    elapsed = tuple(minutes_after(entries.first_dose_at(row), moment) for row in rows)
+    built = _board_at(rows, entries, rules, elapsed, on, site_id)
     audit.record(
         session,
         actor=actor,
         action="read",
         entity="board",
-        detail={
-            "date": on.isoformat(),
-            "patient_ids": sorted({str(card.model.patient_id) for card in cards}),
-        },
+        detail={"date": on.isoformat(), "patient_ids": built.patient_ids},
     )
-    return on, cards
+    return on, built
