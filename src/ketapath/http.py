@@ -117,9 +117,11 @@ class DatabaseThreads:
 
     Database work here is Python (the ORM, the services) holding the GIL, so threads beyond
     what the database itself overlaps only fight over it: at 50 clients (``bench.run``), the
-    SQLite board served 393 req/s with one thread and 276 with 40; PostgreSQL, where each
-    query waits on the server, did best with about 4 (docs/benchmarks.md). The count is per
-    process (``--workers`` adds processes) and set by ``KETAPATH_DATABASE_THREADS``.
+    SQLite board served 393 req/s with one thread and 276 with 40; on PostgreSQL, where each
+    query waits on the server, two threads did best once reads kept their prepared statements
+    (board / vitals / PHQ-9: 570 / 460 / 338 req/s with 2, 553 / 408 / 297 with 4, 454 / 311 /
+    246 with 1; docs/benchmarks.md). The count is per process (``--workers`` adds processes)
+    and set by ``KETAPATH_DATABASE_THREADS``.
 
     A plain executor rather than anyio's worker threads: a hop costs ~14 µs instead of ~61 µs
     with 50 callers waiting (``anyio.to_thread`` runs a cancel scope and a run-var lookup per
@@ -136,8 +138,8 @@ class DatabaseThreads:
 
     @classmethod
     def for_engine(cls, engine: Engine, configured: int | None) -> DatabaseThreads:
-        """``configured`` threads, else 1 on SQLite (one writer anyway) and 4 elsewhere."""
-        default = 1 if engine.dialect.name == "sqlite" else 4
+        """``configured`` threads, else 1 on SQLite (one writer anyway) and 2 elsewhere."""
+        default = 1 if engine.dialect.name == "sqlite" else 2
         return cls(configured or default)
 
     async def run(self, fn: Callable[..., T], *args: object) -> T:
