@@ -26,7 +26,7 @@ class Settings(BaseSettings):
         default=None,
         ge=1,
         le=64,
-        description="API database threads per process (default: 1 on SQLite, 4 otherwise)",
+        description="API database threads per process (default: 1 on SQLite, 2 otherwise)",
     )
     cookie_secure: bool = Field(default=False, description="Set on HTTPS deployments")
     session_hours: int = Field(default=12, ge=1, le=168)
