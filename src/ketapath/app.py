@@ -63,7 +63,12 @@ def create_app(
         escalation = None
         if settings.smtp_host and settings.escalation_in_process:
             escalation = start_background_escalation(app, base_url=settings.public_url)
-        checkpointer = WalCheckpointer.for_engine(engine)
+        writers: SerialWriters | None = app.state.serial_writers
+        checkpointer = WalCheckpointer.for_engine(
+            engine,
+            hold=writers.hold if writers is not None else None,
+            release=writers.release if writers is not None else None,
+        )
         if checkpointer is not None:
             checkpointer.start()
         if freeze_heap:

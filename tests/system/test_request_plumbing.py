@@ -170,6 +170,42 @@ def test_the_checkpointer_empties_the_wal_and_connections_wait_far_longer(
         checkpointer.stop()
 
 
+def test_checkpoints_run_inside_the_write_section_and_keep_the_wal_short(
+    factory: sessionmaker[Session], tmp_path: Path
+) -> None:
+    """Each round holds the writers' section (no write in progress, so it copies the whole
+    log), and under a steady writer the log keeps starting over instead of growing."""
+    database = tmp_path / "plumbing.sqlite3"
+    writers = SerialWriters()
+    held: list[int] = []
+
+    def hold() -> None:
+        writers.hold()
+        held.append(1)
+
+    checkpointer = WalCheckpointer(
+        database, hold=hold, release=writers.release, interval_s=0.01
+    )
+    checkpointer.start()
+    try:
+        for _ in range(600):  # ~7 pages a transaction: 4,000 pages without restarts
+            writers.hold()
+            try:
+                with factory() as session, session.begin():
+                    insert_now(session, [entry() for _ in range(40)])
+            finally:
+                writers.release()
+    finally:
+        checkpointer.stop()
+    assert held, "the checkpointer never ran"
+    with sqlite3.connect(database) as probe:
+        _busy, logged, _copied = probe.execute(
+            "PRAGMA wal_checkpoint(PASSIVE)"
+        ).fetchone()
+    assert logged < 1_000, logged
+    assert count_entries(factory) == 600 * 40
+
+
 def test_a_checkpointer_is_only_for_sqlite_files(tmp_path: Path) -> None:
     assert WalCheckpointer.for_engine(make_engine("sqlite://")) is None
     assert (
