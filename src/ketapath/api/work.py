@@ -25,7 +25,7 @@ from typing import Annotated, TypeVar
 from fastapi import Depends, Request
 from sqlalchemy.orm import Session, sessionmaker
 
-from ketapath.db.engine import begin_read, read_only
+from ketapath.db.engine import read_only
 from ketapath.db.models import AuditEntry
 from ketapath.http import (
     CSRF_HEADER,
@@ -139,7 +139,7 @@ def _read_snapshot(
     """
     session = read_only(factory())
     try:
-        begin_read(session)
+        session.connection()  # BEGIN (deferred on SQLite): the snapshot starts here
         outcome: T | ServiceError = fn(session)
     except ServiceError as error:
         if not error.keep_writes:

@@ -15,7 +15,6 @@ from ketapath.db.checkpoint import FALLBACK_CHECKPOINT_PAGES
 
 __all__ = [
     "ReadOnlySessionError",
-    "begin_read",
     "begin_write",
     "make_engine",
     "make_session_factory",
@@ -41,19 +40,6 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
 def _sqlite_begin(conn: Any) -> None:
     immediate = conn.get_execution_options().get(WRITE_OPTION)
     conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
-
-
-def begin_read(session: Session) -> None:
-    """Start a read: SQLite begins a snapshot (deferred BEGIN); PostgreSQL runs in autocommit.
-
-    On PostgreSQL (READ COMMITTED) every statement sees its own snapshot whether or not a
-    transaction is open, so a read's BEGIN and COMMIT were two round trips that bought
-    nothing. A read never writes (``read_only``); its audit entries are committed apart.
-    """
-    if session.get_bind().dialect.name == "sqlite":
-        session.connection()
-    else:
-        session.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
 
 
 def begin_write(session: Session) -> None:
