@@ -17,7 +17,6 @@ from ketapath import __version__
 from ketapath.api.errors import describe_validation_errors, install_error_handlers
 from ketapath.api.router import api_router
 from ketapath.config import Settings, get_settings
-from ketapath.db.checkpoint import WalCheckpointer
 from ketapath.db.engine import make_engine, make_session_factory
 from ketapath.http import AuditBatches, DatabaseThreads, SerialWriters
 from ketapath.services.escalation import start_background_escalation
@@ -63,14 +62,6 @@ def create_app(
         escalation = None
         if settings.smtp_host and settings.escalation_in_process:
             escalation = start_background_escalation(app, base_url=settings.public_url)
-        writers: SerialWriters | None = app.state.serial_writers
-        checkpointer = WalCheckpointer.for_engine(
-            engine,
-            hold=writers.hold if writers is not None else None,
-            release=writers.release if writers is not None else None,
-        )
-        if checkpointer is not None:
-            checkpointer.start()
         if freeze_heap:
             gc.collect()
             gc.freeze()
@@ -78,8 +69,6 @@ def create_app(
         try:
             yield
         finally:
-            if checkpointer is not None:
-                checkpointer.stop()
             if escalation is not None:
                 escalation.stop()
 

@@ -14,6 +14,7 @@ import threading
 import time
 import uuid
 from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import anyio.to_thread
@@ -165,7 +166,9 @@ def test_concurrent_reads_share_audit_commits(seeded: Seeded, hops: list[str]) -
         return list(await asyncio.gather(*(read() for _ in range(reads))))
 
     before = seeded.audit_count()
-    assert asyncio.run(read_all()) == [200] * reads
+    # a thread of its own: the browser tests may leave an event loop in this one
+    with ThreadPoolExecutor(1) as pool:
+        assert pool.submit(asyncio.run, read_all()).result() == [200] * reads
     assert hops.count("_read_snapshot") == reads
     assert 1 <= hops.count("in_transaction") <= reads // 2, hops
     assert seeded.audit_count() == before + reads
@@ -265,8 +268,9 @@ def test_a_read_that_writes_anything_but_audit_entries_is_refused(
         )
         return "done"
 
-    with pytest.raises(ReadOnlySessionError):
-        anyio.run(work.run, sneaky)
+    # a thread of its own, as in test_concurrent_reads_share_audit_commits
+    with pytest.raises(ReadOnlySessionError), ThreadPoolExecutor(1) as pool:
+        pool.submit(anyio.run, work.run, sneaky).result()
     with seeded.engine.connect() as connection:
         assert connection.scalar(select(func.count()).select_from(Note)) == 0
 

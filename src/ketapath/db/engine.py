@@ -11,8 +11,6 @@ from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
-from ketapath.db.checkpoint import FALLBACK_CHECKPOINT_PAGES
-
 __all__ = [
     "ReadOnlySessionError",
     "begin_write",
@@ -32,8 +30,6 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.execute("PRAGMA busy_timeout=10000")
-    # the server checkpoints in a thread of its own (db.checkpoint); this is the fallback
-    cursor.execute(f"PRAGMA wal_autocheckpoint={FALLBACK_CHECKPOINT_PAGES}")
     cursor.close()
 
 
