@@ -84,7 +84,7 @@ def is_read_only(session: Session) -> bool:
 
 
 def _refuse_reader_flush(session: Session, _context: Any, _instances: Any) -> None:
-    if session.info.get(READ_ONLY):
+    if is_read_only(session):
         raise ReadOnlySessionError(
             "a read-only request tried to write "
             f"(new: {len(session.new)}, changed: {len(session.dirty)}, "

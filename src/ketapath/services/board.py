@@ -134,7 +134,6 @@ def _build_card(row: BoardEntry, rules: ClinicRules, elapsed: int | None) -> Boa
     active = row.status not in _FINISHED
     dosing = row.kind in DOSING_KINDS
     route: Route = row.route
-    discharge = row.discharge
     schedule = (
         schedule_minutes(route, row.course_infusion_minutes, rules) if dosing else ()
     )
@@ -167,7 +166,7 @@ def _build_card(row: BoardEntry, rules: ClinicRules, elapsed: int | None) -> Boa
                 route=route,
                 schedule=schedule,
                 elapsed_minutes=None if row.first_dose_at is None else (elapsed or 0),
-                discharge=discharge,
+                discharge=row.discharge,
                 bp_minutes=row.bp_minutes,
                 infusion_minutes=row.dose_infusion_minutes or 0,
                 rules=rules,

@@ -292,7 +292,7 @@ class BoardEntries:
             column.type.dialect_impl(dialect).result_processor(dialect, None)
             for column in _BOARD_COLUMNS
         ]
-        processors[_DISCHARGE] = _json_or_none
+        processors[_DISCHARGE] = json.loads  # never called with None (see ``entry``)
         self._processors = processors
         self._first_dose_at = processors[_FIRST_DOSE_AT]
 
@@ -317,17 +317,13 @@ def board_entries(dialect: Dialect) -> BoardEntries:
     return BoardEntries(dialect)
 
 
-def _json_or_none(value: str | None) -> Any:
-    return None if value is None else json.loads(value)
-
-
-def _board_statement(*, by_site: bool, typed: bool = False) -> Select[Any]:
+def _board_statement(*, by_site: bool) -> Select[Any]:
     """The board query, built once: Core columns, correlated subqueries, bound parameters.
 
     Built at import and reused, so SQLAlchemy's statement cache key is computed once. Each
     column is selected untyped (``type_coerce`` to ``NullType``) so that the driver's values
-    come back as they are, the discharge record as JSON text; ``typed`` keeps the column
-    types (for :class:`BoardEntries`).
+    come back as they are, the discharge record as JSON text (:data:`_BOARD_COLUMNS` keeps
+    the typed columns for :class:`BoardEntries`).
     """
     ts = TreatmentSession.__table__
     course = TreatmentCourse.__table__
@@ -411,10 +407,9 @@ def _board_statement(*, by_site: bool, typed: bool = False) -> Select[Any]:
         latest.c.respiratory_rate_per_min,
         latest.c.recorded_by_id,
     )
-    if not typed:
-        columns = tuple(type_coerce(column, NullType()) for column in columns)
+    untyped: list[Any] = [type_coerce(column, NullType()) for column in columns]
     statement = (
-        select(*columns)
+        select(*untyped)
         .select_from(
             ts.join(course, course.c.id == ts.c.course_id)
             .join(patient, patient.c.id == ts.c.patient_id)
@@ -453,7 +448,8 @@ _RECORDING_CONTEXT = (
     .where(TreatmentSession.id == bindparam("session_id", type_=Uuid()))
 )
 _BOARD = _board_statement(by_site=False)
-_BOARD_COLUMNS = tuple(_board_statement(by_site=False, typed=True).selected_columns)
+_BOARD_COLUMNS = tuple(column.clause for column in _BOARD.selected_columns)
+"""The board's columns with their types (under each ``type_coerce``)."""
 _DISCHARGE = BoardEntry._fields.index("discharge")
 _FIRST_DOSE_AT = BoardEntry._fields.index("first_dose_at")
 _BOARD_BY_SITE = _board_statement(by_site=True)
