@@ -8,9 +8,8 @@ again with the message beside its field.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable
 from datetime import date
-from typing import Annotated, Any, Literal, get_args
+from typing import Annotated, Any, Literal, Protocol, get_args
 
 from fastapi import APIRouter, Depends, Request
 from sqlalchemy.orm import Session
@@ -28,6 +27,7 @@ from ketapath.schemas.assessment import (
     RouteName,
     TrdRulesetName,
 )
+from ketapath.schemas.base import Schema
 from ketapath.schemas.history import ConditionCreate, MedicationCreate, TrialCreate
 from ketapath.schemas.patient import PatientCreate, PatientUpdate
 from ketapath.schemas.profile import AntidepressantClass
@@ -333,25 +333,33 @@ def _section_response(
     return render(request, template, context, status_code=status)
 
 
+class _Record(Protocol):
+    """A history service: ``(session, *, actor, patient_id, data)``."""
+
+    def __call__(
+        self, session: Session, *, actor: Actor, patient_id: uuid.UUID, data: Any
+    ) -> object: ...
+
+
 def _section_post(
     request: Request,
     session: SessionDep,
     actor: Actor,
     patient_id: uuid.UUID,
     section: Section,
-    parsed: tuple[Any, FormErrors],
-    apply: Callable[[Any], object],
-    *,
-    values: dict[str, Any],
+    form: FormData,
+    schema: type[Schema],
+    record: _Record,
 ) -> Response:
-    """A history form: the parsed data applied by ``apply``, then :func:`_section_response`."""
-    data, errors = parsed
+    """A history form: parsed as ``schema``, ``record``-ed, then :func:`_section_response`."""
+    values = form_values(form)
+    data, errors = parse_form(schema, values)
     if data is None:
         return _section_response(
             request, session, actor, patient_id, section, errors=errors, values=values
         )
     try:
-        apply(data)
+        record(session, actor=actor, patient_id=patient_id, data=data)
     except (ServiceError, ClinicalError) as error:
         return _section_response(
             request, session, actor, patient_id, section, error, values=values
@@ -368,18 +376,15 @@ def update_episode(
     form: FormDep,
 ) -> Response:
     """Episode details and the clinical profile (PatientUpdate)."""
-    values = form_values(form)
     return _section_post(
         request,
         session,
         actor,
         patient_id,
         "episode",
-        parse_form(PatientUpdate, values),
-        lambda data: patient_service.update_patient(
-            session, actor=actor, patient_id=patient_id, data=data
-        ),
-        values=values,
+        form,
+        PatientUpdate,
+        patient_service.update_patient,
     )
 
 
@@ -392,18 +397,15 @@ def add_condition(
     form: FormDep,
 ) -> Response:
     """Record a coded condition."""
-    values = form_values(form)
     return _section_post(
         request,
         session,
         actor,
         patient_id,
         "conditions",
-        parse_form(ConditionCreate, values),
-        lambda data: history_service.add_condition(
-            session, actor=actor, patient_id=patient_id, data=data
-        ),
-        values=values,
+        form,
+        ConditionCreate,
+        history_service.add_condition,
     )
 
 
@@ -483,18 +485,15 @@ def add_trial(
     form: FormDep,
 ) -> Response:
     """Record an antidepressant trial; the chart shows the service's adequacy verdict."""
-    values = form_values(form)
     return _section_post(
         request,
         session,
         actor,
         patient_id,
         "trials",
-        parse_form(TrialCreate, values),
-        lambda data: history_service.add_trial(
-            session, actor=actor, patient_id=patient_id, data=data
-        ),
-        values=values,
+        form,
+        TrialCreate,
+        history_service.add_trial,
     )
 
 
