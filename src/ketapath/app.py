@@ -18,7 +18,7 @@ from ketapath.api.errors import describe_validation_errors, install_error_handle
 from ketapath.api.router import api_router
 from ketapath.config import Settings, get_settings
 from ketapath.db.engine import make_engine, make_session_factory
-from ketapath.http import AuditBatches, DatabaseThreads, SerialWriters
+from ketapath.http import AuditBatches, DatabaseThreads, SerialWriters, WriteBatches
 from ketapath.services.escalation import start_background_escalation
 from ketapath.web.deps import LoginRequiredError
 from ketapath.web.errors import login_redirect, render_error
@@ -90,7 +90,13 @@ def create_app(
     app.state.database_threads = DatabaseThreads.for_engine(
         engine, settings.database_threads
     )
-    # Reads' audit entries are committed many reads to a transaction (http.AuditBatches).
+    # API writes, and reads' audit entries, are committed many to a transaction
+    # (http.WriteBatches, http.AuditBatches).
+    app.state.write_batches = WriteBatches(
+        lambda: app.state.session_factory,
+        app.state.serial_writers,
+        app.state.database_threads,
+    )
     app.state.audit_batches = AuditBatches(
         lambda: app.state.session_factory,
         app.state.serial_writers,

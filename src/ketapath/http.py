@@ -18,7 +18,7 @@ from collections.abc import AsyncIterator, Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Annotated, TypeVar
+from typing import Annotated, Any, TypeVar
 
 from fastapi import Depends, Request
 from sqlalchemy import Engine
@@ -38,11 +38,13 @@ __all__ = [
     "DatabaseThreads",
     "SerialWriters",
     "SessionDep",
+    "WriteBatches",
     "client_address",
     "csrf_matches",
     "end_read",
     "finish",
     "get_session",
+    "in_batch",
     "in_transaction",
     "start_write",
 ]
@@ -299,6 +301,161 @@ class AuditBatches:
             await self._threads.run(
                 in_transaction, factory, writers, lambda s: insert_now(s, entries)
             )
+
+
+MAX_WRITES_PER_TRANSACTION = 64
+
+
+@dataclass(frozen=True, slots=True)
+class _Failed:
+    """A write of a batch that failed alone (its savepoint rolled back), with its error."""
+
+    error: Exception
+
+
+def _in_savepoint(session: Session, work: Callable[[Session], object]) -> object:
+    """Run ``work`` in a savepoint of ``session``'s transaction; its result or :class:`_Failed`.
+
+    A failure rolls back this write only (a :class:`ServiceError` with ``keep_writes`` keeps
+    what it wrote, as :func:`in_transaction` does). The identity map is emptied afterwards, so
+    the next write of the batch loads what it reads afresh, as it would in a session of its own.
+    """
+    savepoint = session.begin_nested()
+    outcome: object
+    keep = False
+    try:
+        outcome = work(session)
+        keep = True
+    except ServiceError as error:
+        outcome, keep = _Failed(error), error.keep_writes
+    except Exception as error:  # the outcome of this write alone
+        outcome = _Failed(error)
+    try:
+        if keep:
+            savepoint.commit()  # flushes: a constraint may fail here
+        else:
+            savepoint.rollback()
+    except Exception as error:  # as above
+        if savepoint.is_active:
+            savepoint.rollback()
+        outcome = _Failed(error)
+    session.expunge_all()
+    return outcome
+
+
+def in_batch(
+    factory: sessionmaker[Session],
+    writers: SerialWriters | None,
+    works: list[Callable[[Session], object]],
+) -> list[object]:
+    """Run ``works`` in one writer transaction, each in a savepoint of its own.
+
+    Returns each write's result, or :class:`_Failed` for a write that failed alone. If the
+    transaction itself fails (the commit, a lost connection), the error is raised and none of
+    the writes is kept. A lone write runs as :func:`in_transaction` does, without a savepoint.
+    Blocking: call from a worker thread, holding ``writers.lock()`` when ``writers`` is set.
+    """
+    if len(works) == 1:
+        try:
+            return [in_transaction(factory, writers, works[0])]
+        except Exception as error:  # the outcome of this write
+            return [_Failed(error)]
+    session = factory()
+    commit = False
+    try:
+        start_write(session, writers)
+        outcomes = [_in_savepoint(session, work) for work in works]
+        commit = True
+        return outcomes
+    finally:
+        finish(session, commit=commit)
+
+
+@dataclass
+class _WriteQueue:
+    pending: list[tuple[Callable[[Session], Any], asyncio.Future[Any]]] = field(
+        default_factory=list
+    )
+    flushers: set[asyncio.Task[None]] = field(default_factory=set)
+
+
+class WriteBatches:
+    """Group commit for the JSON API's writes: the writes waiting together share a transaction.
+
+    Each write used to be a transaction of its own, entered through the writer lock: under
+    load a SQLite commit, its lock handoff and the thread hop there and back cost about as much
+    as the write itself, and on PostgreSQL each commit waits for its WAL flush. Here a request
+    hands its unit of work over and waits; a flusher takes every write waiting (up to
+    ``MAX_WRITES_PER_TRANSACTION``) into one transaction, each write in a savepoint of its own
+    so that one failing write fails alone (:func:`in_batch`), and answers each request once the
+    transaction has committed: a response never reports a write that is not durable. SQLite has
+    one flusher per event loop (one writer anyway); PostgreSQL one per database thread. With
+    several worker processes on one SQLite file this also takes turns fairly: a process hands
+    the writer lock over once per batch, and the other process, already waiting in the kernel,
+    takes it while this one goes back to its event loop.
+    """
+
+    def __init__(
+        self,
+        factory: Callable[[], sessionmaker[Session]],
+        writers: SerialWriters | None,
+        threads: DatabaseThreads,
+    ) -> None:
+        self._factory = factory
+        self._writers = writers
+        self._threads = threads
+        self._flushers = 1 if writers is not None else threads.count
+        self._queues: dict[int, _WriteQueue] = {}
+
+    async def run(self, work: Callable[[Session], T]) -> T:
+        """``work(session)`` in a writer transaction; its result once that has committed."""
+        loop = asyncio.get_running_loop()
+        queue = self._queues.setdefault(id(loop), _WriteQueue())
+        done: asyncio.Future[T] = loop.create_future()
+        queue.pending.append((work, done))
+        if len(queue.flushers) < self._flushers:
+            flusher = loop.create_task(self._flush(queue))
+            queue.flushers.add(flusher)
+            flusher.add_done_callback(queue.flushers.discard)
+        return await done
+
+    async def _flush(self, queue: _WriteQueue) -> None:
+        while queue.pending:
+            taken = queue.pending[:MAX_WRITES_PER_TRANSACTION]
+            del queue.pending[:MAX_WRITES_PER_TRANSACTION]
+            taken = [(work, done) for work, done in taken if not done.cancelled()]
+            if not taken:
+                continue
+            try:
+                outcomes = await self._commit([work for work, _ in taken])
+            except BaseException as error:
+                for _, done in taken:
+                    _settle_failed(done, error)
+                if not isinstance(error, Exception):
+                    raise
+                continue
+            for (_, done), outcome in zip(taken, outcomes, strict=True):
+                if done.done():
+                    continue
+                if isinstance(outcome, _Failed):
+                    done.set_exception(outcome.error)
+                else:
+                    done.set_result(outcome)
+
+    async def _commit(self, works: list[Callable[[Session], object]]) -> list[object]:
+        writers = self._writers
+        factory = self._factory()
+        async with writers.lock() if writers is not None else contextlib.nullcontext():
+            return await self._threads.run(in_batch, factory, writers, works)
+
+
+def _settle_failed(done: asyncio.Future[Any], error: BaseException) -> None:
+    if done.done():
+        return
+    if isinstance(error, asyncio.CancelledError):
+        done.cancel()
+    else:
+        done.set_exception(error)
 
 
 async def get_session(request: Request) -> AsyncIterator[Session]:

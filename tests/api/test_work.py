@@ -34,7 +34,7 @@ from ketapath.db.engine import (
     session_scope,
 )
 from ketapath.db.models import AuditEntry, Note
-from ketapath.http import AuditBatches, DatabaseThreads, SerialWriters
+from ketapath.http import AuditBatches, DatabaseThreads, SerialWriters, WriteBatches
 
 VITALS = {"systolic_mmhg": 128, "diastolic_mmhg": 80}
 PHQ9 = {"instrument": "phq9", "responses": [1, 1, 1, 2, 2, 1, 1, 0, 0]}
@@ -113,7 +113,7 @@ def test_a_write_is_one_hop(seeded: Seeded, hops: list[str], write: str) -> None
         path.format(**seeded.ids), json=body, headers=seeded.headers
     )
     assert response.status_code == 201, response.text
-    assert hops == ["in_transaction"]
+    assert hops == ["in_batch"]
 
 
 def test_a_read_is_one_hop_and_its_audit_entry_one_more(
@@ -250,7 +250,7 @@ def test_a_read_that_writes_anything_but_audit_entries_is_refused(
     work = Work(
         factory=factory,
         threads=threads,
-        writers=writers,
+        write_batches=WriteBatches(lambda: factory, writers, threads),
         audit=AuditBatches(lambda: factory, writers, threads),
         writes=False,
         credentials=None,

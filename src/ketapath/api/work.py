@@ -7,7 +7,9 @@ actor, handler, commit, close, …). An API handler is instead ``async`` and awa
 thread, inside one transaction, and ``fn`` returns the response model (built while the
 session is open).
 
-Writes run as one writer transaction; on SQLite, which has one writer at a time, they queue on
+Writes are group-committed (:class:`WriteBatches`): the writes waiting together run in one
+writer transaction, each in a savepoint of its own, and each answers once that transaction has
+committed; on SQLite, which has one writer at a time, the transaction takes its turn on
 :class:`SerialWriters` first. Reads (GET, HEAD) run outside any writer transaction (on SQLite,
 a WAL snapshot without the writer lock), so they proceed in parallel with writes and with each
 other; the audit entries a read made are then committed by :class:`AuditBatches`, many reads
@@ -33,12 +35,11 @@ from ketapath.http import (
     SESSION_COOKIE,
     AuditBatches,
     DatabaseThreads,
-    SerialWriters,
+    WriteBatches,
     client_address,
     csrf_matches,
     end_read,
     finish,
-    in_transaction,
 )
 from ketapath.services import auth as auth_service
 from ketapath.services.errors import ForbiddenError, ServiceError, UnauthorizedError
@@ -66,7 +67,7 @@ class Work:
         *,
         factory: sessionmaker[Session],
         threads: DatabaseThreads,
-        writers: SerialWriters | None,
+        write_batches: WriteBatches,
         audit: AuditBatches,
         writes: bool,
         credentials: Credentials | None,
@@ -74,7 +75,7 @@ class Work:
     ) -> None:
         self._factory = factory
         self._threads = threads
-        self._writers = writers
+        self._write_batches = write_batches
         self._audit = audit
         self._writes = writes
         self._credentials = credentials
@@ -94,13 +95,9 @@ class Work:
 
     async def run(self, fn: Callable[[Session], T]) -> T:
         """Run ``fn(session)`` with no caller check (logging in, public questionnaire links)."""
-        if not self._writes:
-            return await self._read(fn)
-        writers = self._writers
-        if writers is None:
-            return await self._threads.run(in_transaction, self._factory, None, fn)
-        async with writers.lock():
-            return await self._threads.run(in_transaction, self._factory, writers, fn)
+        if self._writes:
+            return await self._write_batches.run(fn)
+        return await self._read(fn)
 
     def authenticate(self, session: Session) -> auth_service.Authenticated:
         """The caller behind the credentials; unsafe cookie requests must echo the CSRF token."""
@@ -157,7 +154,7 @@ def _work(request: Request, credentials: Credentials | None) -> Work:
     return Work(
         factory=state.session_factory,
         threads=state.database_threads,
-        writers=state.serial_writers,
+        write_batches=state.write_batches,
         audit=state.audit_batches,
         writes=request.method not in SAFE_METHODS,
         credentials=credentials,

@@ -20,6 +20,8 @@ from sqlalchemy import Engine, func, select
 from ketapath.cli.console import console
 from ketapath.cli.db import open_engine
 from ketapath.cli.output import fail
+from ketapath.cli.workers import ReusePortWorkers
+from ketapath.cli.workers import supported as reuse_port_supported
 from ketapath.config import get_settings
 from ketapath.db import migrate
 from ketapath.db.engine import make_session_factory, session_scope
@@ -139,16 +141,24 @@ def serve(
         fail("reload: --reload runs one process; drop --workers")
     display_host = f"[{host}]" if ":" in host else host
     _prepare(data_dir, demo=demo, url=f"http://{display_host}:{port}/")
+    options: dict[str, Any] = {
+        "app": APP_FACTORY,
+        "factory": True,
+        "access_log": access_log,
+        "timeout_graceful_shutdown": GRACEFUL_SHUTDOWN_S,
+        "server_header": False,
+    }
+    if workers > 1 and reuse_port_supported():
+        status = ReusePortWorkers(workers, host, port, options).run()
+        if status:
+            raise typer.Exit(status)
+        return
     uvicorn.run(
-        APP_FACTORY,
-        factory=True,
+        **options,
         host=host,
         port=port,
         workers=workers if workers > 1 else None,
         reload=reload,
-        access_log=access_log,
-        timeout_graceful_shutdown=GRACEFUL_SHUTDOWN_S,
-        server_header=False,
     )
 
 

@@ -1,0 +1,194 @@
+"""http.WriteBatches: the JSON API's group commit for writes, on both databases.
+
+Writes waiting together share one transaction, each in a savepoint of its own: every write is
+kept, one that fails fails alone (with its own error, its rows gone), an audited refusal keeps
+its rows, and a transaction that cannot commit fails every write in it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.orm import Session, sessionmaker
+from tests.conftest import DB_PARAMS, new_database_url
+from tests.system.test_request_plumbing import run_async
+
+import ketapath.http
+from ketapath.db.engine import make_engine, make_session_factory
+from ketapath.db.migrate import upgrade
+from ketapath.db.models import AuditEntry
+from ketapath.http import DatabaseThreads, SerialWriters, WriteBatches
+from ketapath.services.errors import ForbiddenError, NotFoundError
+
+WRITES = 30
+
+
+@pytest.fixture(params=DB_PARAMS)
+def factory(
+    request: pytest.FixtureRequest, tmp_path: Path
+) -> Iterator[sessionmaker[Session]]:
+    url, fresh = new_database_url(request.param, tmp_path)
+    engine = make_engine(url)
+    try:
+        upgrade(engine)
+        yield make_session_factory(engine)
+    finally:
+        engine.dispose()
+        if fresh is not None:
+            fresh.drop()
+
+
+def batches_for(factory: sessionmaker[Session]) -> WriteBatches:
+    engine = factory.kw["bind"]
+    return WriteBatches(
+        lambda: factory,
+        SerialWriters.for_engine(engine),
+        DatabaseThreads.for_engine(engine, None),
+    )
+
+
+def actions(factory: sessionmaker[Session]) -> list[str]:
+    with factory() as session:
+        return sorted(session.scalars(select(AuditEntry.action)))
+
+
+def audit(action: str | None) -> Callable[[Session], str | None]:
+    """A write that adds one audit entry and answers with its action."""
+
+    def write(session: Session) -> str | None:
+        session.add(AuditEntry(action=action, entity="board"))
+        session.flush()
+        return action
+
+    return write
+
+
+def test_concurrent_writes_are_all_kept_in_fewer_transactions(
+    factory: sessionmaker[Session], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    batches = batches_for(factory)
+    transactions: list[int] = []
+    original = ketapath.http.in_batch
+
+    def counting(factory_, writers, works):
+        transactions.append(len(works))
+        return original(factory_, writers, works)
+
+    monkeypatch.setattr(ketapath.http, "in_batch", counting)
+
+    async def scenario() -> list[str | None]:
+        return list(
+            await asyncio.gather(
+                *(batches.run(audit(f"write-{n:02}")) for n in range(WRITES))
+            )
+        )
+
+    answers = run_async(scenario)
+    assert answers == [f"write-{n:02}" for n in range(WRITES)]
+    assert actions(factory) == [f"write-{n:02}" for n in range(WRITES)]
+    assert sum(transactions) == WRITES
+    assert len(transactions) < WRITES // 2, transactions
+
+
+def test_a_failing_write_fails_alone_with_its_own_error(
+    factory: sessionmaker[Session],
+) -> None:
+    batches = batches_for(factory)
+
+    def refused(session: Session) -> None:
+        session.add(AuditEntry(action="refused-but-written", entity="board"))
+        session.flush()
+        raise NotFoundError("no such session")
+
+    async def scenario() -> list[object]:
+        return list(
+            await asyncio.gather(
+                batches.run(audit("first")),
+                batches.run(refused),
+                batches.run(audit(None)),  # action is NOT NULL: fails at its flush
+                batches.run(audit("last")),
+                return_exceptions=True,
+            )
+        )
+
+    first, not_found, constraint, last = run_async(scenario)
+    assert (first, last) == ("first", "last")
+    assert isinstance(not_found, NotFoundError)
+    assert isinstance(constraint, IntegrityError)
+    assert actions(factory) == ["first", "last"]
+
+
+def test_an_audited_refusal_keeps_its_writes_in_a_batch(
+    factory: sessionmaker[Session],
+) -> None:
+    batches = batches_for(factory)
+
+    def audited_refusal(session: Session) -> None:
+        session.add(AuditEntry(action="login-failed", entity="user"))
+        session.flush()
+        raise ForbiddenError("wrong password", keep_writes=True)
+
+    async def scenario() -> list[object]:
+        return list(
+            await asyncio.gather(
+                batches.run(audit("before")),
+                batches.run(audited_refusal),
+                return_exceptions=True,
+            )
+        )
+
+    before, refusal = run_async(scenario)
+    assert before == "before"
+    assert isinstance(refusal, ForbiddenError)
+    assert actions(factory) == ["before", "login-failed"]
+
+
+def test_a_transaction_that_cannot_commit_fails_every_write_in_it(
+    factory: sessionmaker[Session], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    batches = batches_for(factory)
+    original = ketapath.http.finish
+
+    def failing_commit(session: Session, *, commit: bool) -> None:
+        if commit:
+            original(session, commit=False)
+            raise OperationalError("COMMIT", {}, Exception("disk I/O error"))
+        original(session, commit=commit)
+
+    monkeypatch.setattr(ketapath.http, "finish", failing_commit)
+
+    async def scenario() -> list[object]:
+        return list(
+            await asyncio.gather(
+                *(batches.run(audit(f"w{n}")) for n in range(5)),
+                return_exceptions=True,
+            )
+        )
+
+    outcomes = run_async(scenario)
+    assert all(isinstance(outcome, OperationalError) for outcome in outcomes), outcomes
+    monkeypatch.setattr(ketapath.http, "finish", original)
+    assert actions(factory) == []
+
+
+def test_a_write_whose_caller_gave_up_before_its_turn_is_not_run(
+    factory: sessionmaker[Session],
+) -> None:
+    batches = batches_for(factory)
+
+    async def scenario() -> None:
+        waiting = asyncio.ensure_future(batches.run(audit("abandoned")))
+        await asyncio.sleep(0)  # the write is queued, the flusher not yet started
+        waiting.cancel()  # so the flusher skips it
+        kept = await batches.run(audit("kept"))
+        assert kept == "kept"
+        with pytest.raises(asyncio.CancelledError):
+            await waiting
+
+    run_async(scenario)
+    assert actions(factory) == ["kept"]
