@@ -149,7 +149,10 @@ def serve(
         "server_header": False,
     }
     if workers > 1 and reuse_port_supported():
-        status = ReusePortWorkers(workers, host, port, options).run()
+        try:
+            status = ReusePortWorkers(workers, host, port, options).run()
+        except OSError as error:  # binding the address: taken, or not this machine's
+            fail(f"--port: cannot listen on {display_host}:{port}: {error.strerror}")
         if status:
             raise typer.Exit(status)
         return
