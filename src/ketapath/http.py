@@ -415,14 +415,16 @@ class WriteBatches:
     once the transaction has committed: no response reports a write that has not committed.
 
     PostgreSQL: one flusher per database thread, the whole batch in that thread
-    (:func:`in_batch`). SQLite: one flusher per event loop (one writer anyway), and the writes
-    themselves run *on the loop*, between a writer lock taken without waiting
-    (:meth:`SerialWriters.try_hold`; another process writing is waited for in a thread) and a
-    commit in a thread (it may checkpoint the WAL and sync the file). In a thread, every
-    statement released the GIL and then waited for the loop, busy with HTTP, to hand it back
-    (up to the 5 ms switch interval): a batch ran at a fraction of its speed. The writes are
-    short and CPU-bound, so on the loop they cost what they cost and nothing more. With several
-    worker processes on one SQLite file, processes also take turns fairly: each hands the
+    (:func:`in_batch`): each statement waits on the network. SQLite: one flusher per event
+    loop (one writer anyway), and the batch runs *on the loop*, once the writer lock is taken
+    without waiting (:meth:`SerialWriters.try_hold`; another process writing is waited for in
+    a thread). In a thread, every SQLite call released the GIL and then waited for the loop,
+    busy with HTTP, to hand it back (up to the 5 ms switch interval), so a batch ran at a
+    fraction of its speed; its commit alone took 12 ms (p50) for 3 ms of work. The writes are
+    short and CPU-bound. What blocks: a commit that checkpoints the WAL syncs the database
+    file (about one commit in ten under the load benchmark, 16 ms); and a process outside the
+    server writing without the file lock (a CLI command) makes BEGIN wait in SQLite's busy
+    handler. With several worker processes on one file, processes take turns: each hands the
     writer lock over once per batch, to a process already waiting for it in the kernel.
     """
 
@@ -489,10 +491,8 @@ class WriteBatches:
                 outcomes = [_in_savepoint(session, work) for work in works]
                 commit = True
                 return outcomes
-            finally:  # in a thread: a commit may checkpoint the WAL and sync the file
-                await self._threads.run(
-                    functools.partial(finish, commit=commit), session
-                )
+            finally:
+                finish(session, commit=commit)
 
 
 def _settle_failed(done: asyncio.Future[Any], error: BaseException) -> None:

@@ -1,16 +1,16 @@
-"""One request, one transaction, one thread hop: how /api/v1 handlers reach the database.
+"""One request, one transaction, at most one thread hop: how /api/v1 handlers reach the database.
 
 A hop from the event loop to a worker thread costs ~0.3 ms here, and FastAPI runs every sync
 dependency in a hop of its own: an authenticated request took seven (begin, authenticate,
 actor, handler, commit, close, …). An API handler is instead ``async`` and awaits
-``work(fn)``: authentication, the service call and the commit run together in one worker
-thread, inside one transaction, and ``fn`` returns the response model (built while the
-session is open).
+``work(fn)``: authentication, the service call and the commit run together, inside one
+transaction, and ``fn`` returns the response model (built while the session is open).
 
 Writes are group-committed (:class:`WriteBatches`): the writes waiting together run in one
 writer transaction, each in a savepoint of its own, and each answers once that transaction has
-committed; on SQLite, which has one writer at a time, the transaction takes its turn on
-:class:`SerialWriters` first. Reads (GET, HEAD) run outside any writer transaction (on SQLite,
+committed; on SQLite, which has one writer at a time, the batch takes its turn on
+:class:`SerialWriters` and runs on the event loop, on PostgreSQL in a worker thread. Reads run
+in a worker thread. Reads (GET, HEAD) run outside any writer transaction (on SQLite,
 a WAL snapshot without the writer lock), so they proceed in parallel with writes and with each
 other; the audit entries a read made are then committed by :class:`AuditBatches`, many reads
 to a commit, and the response waits for that commit: nothing is disclosed that was not

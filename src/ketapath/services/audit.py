@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 from ketapath.db.base import utcnow
 from ketapath.db.models import AuditEntry
 from ketapath.db.repositories.audit import AuditRepository
+from ketapath.db.repositories.base import untracked
 from ketapath.db.repositories.patients import PatientRepository
 from ketapath.services.errors import NotFoundError
 from ketapath.services.permissions import Actor, Capability, require
@@ -35,7 +36,8 @@ def record(
     ``clinic_id`` defaults to the actor's; pass it where there is no actor (a failed login).
     """
     AuditRepository(session).append(
-        AuditEntry(
+        untracked(
+            AuditEntry,
             occurred_at=utcnow(),
             clinic_id=actor.clinic_id if actor else clinic_id,
             actor_id=actor.user_id if actor else None,

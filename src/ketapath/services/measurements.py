@@ -29,6 +29,7 @@ from ketapath.db.models import (
     MeasurementSource,
     Role,
 )
+from ketapath.db.repositories.base import untracked
 from ketapath.db.repositories.measurements import (
     MeasurementRepository,
     treatment_session_patient_id,
@@ -97,7 +98,8 @@ def record_measurement(
             "no such treatment session for this patient", field="session_id"
         )
     measurement = MeasurementRepository(session).add(
-        Measurement(
+        untracked(
+            Measurement,
             patient_id=patient_id,
             session_id=data.session_id,
             instrument=result.instrument,
@@ -117,7 +119,8 @@ def record_measurement(
             recorded_by_id=actor.user_id,
             recorded_at=utcnow(),
             items=[
-                MeasurementItem(
+                untracked(
+                    MeasurementItem,
                     position=instrument.item(item_id).number,
                     item_id=item_id,
                     value=value,

@@ -37,6 +37,7 @@ from ketapath.db.models import (
     VitalSign,
 )
 from ketapath.db.repositories.alerts import AlertRepository
+from ketapath.db.repositories.base import untracked
 from ketapath.db.repositories.sessions import SessionRepository
 from ketapath.schemas.course import FindingOut
 from ketapath.schemas.measurement import MeasurementCreate
@@ -450,7 +451,8 @@ def record_vitals(
     taken_at = data.taken_at or moment
     repository = SessionRepository(session)
     vital = repository.add_vital(
-        VitalSign(
+        untracked(
+            VitalSign,
             session_id=treatment.id,
             taken_at=taken_at,
             minutes_after_dose=minutes_after(treatment.first_dose_at, taken_at),

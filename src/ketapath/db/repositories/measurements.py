@@ -41,7 +41,9 @@ class MeasurementRepository(Repository[Measurement]):
         """
         insert_now(self.session, [instance])
         for item in instance.items:
-            item.measurement_id = instance.id
+            item.__dict__["measurement_id"] = (
+                instance.id
+            )  # untracked, as insert_now sets
         insert_now(self.session, instance.items)
         return instance
 
