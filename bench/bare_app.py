@@ -1,6 +1,18 @@
-"""The ceiling: the same framework and server answering a static JSON body, no database."""
+"""The ceiling: the same framework and server answering a static JSON body, no database.
 
+``python -m bench.bare_app --port P --workers N`` serves it as ``ketapath serve`` serves the
+app: uvicorn, and with N > 1 on Linux the same worker processes with a socket each
+(``ketapath.cli.workers``), so that the ceiling is measured with the same connection spread.
+"""
+
+from __future__ import annotations
+
+import argparse
+
+import uvicorn
 from fastapi import FastAPI
+
+from ketapath.cli.workers import ReusePortWorkers, supported
 
 app = FastAPI()
 BODY: dict[str, object] = {"status": "ok", "sessions": [], "generated_by": "bare"}
@@ -9,3 +21,30 @@ BODY: dict[str, object] = {"status": "ok", "sessions": [], "generated_by": "bare
 @app.get("/bare")
 def bare() -> dict[str, object]:
     return BODY
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--host", default="127.0.0.1")
+    parser.add_argument("--port", type=int, required=True)
+    parser.add_argument("--workers", type=int, default=1)
+    args = parser.parse_args()
+    options: dict[str, object] = {
+        "app": "bench.bare_app:app",
+        "access_log": False,
+        "log_level": "warning",
+    }
+    if args.workers > 1 and supported():
+        raise SystemExit(
+            ReusePortWorkers(args.workers, args.host, args.port, options).run()
+        )
+    uvicorn.run(
+        **options,  # type: ignore[arg-type]
+        host=args.host,
+        port=args.port,
+        workers=args.workers if args.workers > 1 else None,
+    )
+
+
+if __name__ == "__main__":
+    main()

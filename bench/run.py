@@ -81,6 +81,31 @@ def wait_ready(url: str, timeout_s: float = 30) -> None:
     raise SystemExit(f"server at {url} did not become ready")
 
 
+def listening_sockets(port: int) -> int | None:
+    """How many sockets listen on ``port`` (Linux: /proc/net/tcp); None where unknown."""
+    table = Path("/proc/net/tcp")
+    if not table.exists():
+        return None
+    count = 0
+    for line in table.read_text().splitlines()[1:]:
+        fields = line.split()
+        if int(fields[1].rsplit(":", 1)[1], 16) == port and fields[3] == "0A":
+            count += 1
+    return count
+
+
+def wait_workers(port: int, workers: int, timeout_s: float = 60) -> None:
+    """Wait until every worker listens: with a socket each (SO_REUSEPORT), a worker still
+    starting would miss the connections of the first cell, which would all go to the others."""
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        count = listening_sockets(port)
+        if count is None or count >= workers:
+            return
+        time.sleep(0.2)
+    raise SystemExit(f"only {listening_sockets(port)} of {workers} workers listen")
+
+
 def start(cmd: list[str], env: dict[str, str]) -> subprocess.Popen[bytes]:
     return subprocess.Popen(
         cmd, env=env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
@@ -195,6 +220,7 @@ def bench_database(
     results: list[Result] = []
     try:
         wait_ready(f"{base}/healthz")
+        wait_workers(port, workers)
         # The board is read first: a real session holds a handful of readings, while the write
         # benchmarks below add thousands to one session that is also on the board.
         paths = {
@@ -249,23 +275,18 @@ def bench_bare(
         [
             sys.executable,
             "-m",
-            "uvicorn",
-            "bench.bare_app:app",
-            "--host",
-            "127.0.0.1",
+            "bench.bare_app",
             "--port",
             str(port),
             "--workers",
             str(workers),
-            "--no-access-log",
-            "--log-level",
-            "warning",
         ],
         dict(os.environ),
     )
     results = []
     try:
         wait_ready(f"http://127.0.0.1:{port}/bare")
+        wait_workers(port, workers)
         for c in connections:
             rps, p50, p99, errors, total = run_wrk(
                 wrk,
@@ -298,8 +319,9 @@ def write_markdown(
         "",
         f"Run {datetime.now(UTC):%Y-%m-%d %H:%M} UTC on {machine}; `{command}`.",
         f"wrk with 1 thread, {seconds} s per cell, keep-alive connections on loopback; server: "
-        f"`ketapath serve --workers N` (uvicorn with uvloop and httptools) with N = {counts}, "
-        "the bare endpoint with the same N. Each database is fresh, migrated and seeded with 20 "
+        f"`ketapath serve --workers N` (uvicorn with uvloop and httptools; with N > 1, worker "
+        f"processes with a SO_REUSEPORT socket each) with N = {counts}, the bare endpoint "
+        "served the same way with the same N. Each database is fresh, migrated and seeded with 20 "
         "active esketamine sessions (bench/seed.py). Every request is authenticated (bearer "
         "token) and audited.",
         "",

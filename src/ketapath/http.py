@@ -25,7 +25,12 @@ from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 from starlette.concurrency import run_in_threadpool
 
-from ketapath.db.engine import ReadOnlySessionError, begin_write, read_only
+from ketapath.db.engine import (
+    ReadOnlySessionError,
+    begin_write,
+    read_only,
+    try_begin_write,
+)
 from ketapath.db.models import AuditEntry
 from ketapath.db.repositories.base import insert_now
 from ketapath.services.errors import ServiceError
@@ -360,7 +365,9 @@ def _in_savepoint(session: Session, work: Callable[[Session], object]) -> object
         else:
             savepoint.rollback()
     except Exception as error:  # as above
-        if savepoint.is_active:
+        # A failed flush leaves the savepoint current but inactive: it must still be rolled
+        # back, or the next write's SAVEPOINT and the batch's COMMIT fail with it.
+        if session.get_nested_transaction() is savepoint:
             savepoint.rollback()
         outcome = _Failed(error)
     session.expunge_all()
@@ -400,7 +407,7 @@ class _WriteQueue:
     pending: list[tuple[Callable[[Session], Any], asyncio.Future[Any]]] = field(
         default_factory=list
     )
-    flushers: set[asyncio.Task[None]] = field(default_factory=set)
+    flusher: asyncio.Task[None] | None = None
 
 
 class WriteBatches:
@@ -414,18 +421,21 @@ class WriteBatches:
     so that one failing write fails alone (:func:`_in_savepoint`), and answers each request
     once the transaction has committed: no response reports a write that has not committed.
 
-    PostgreSQL: one flusher per database thread, the whole batch in that thread
-    (:func:`in_batch`): each statement waits on the network. SQLite: one flusher per event
-    loop (one writer anyway), and the batch runs *on the loop*, once the writer lock is taken
-    without waiting (:meth:`SerialWriters.try_hold`; another process writing is waited for in
-    a thread). In a thread, every SQLite call released the GIL and then waited for the loop,
-    busy with HTTP, to hand it back (up to the 5 ms switch interval), so a batch ran at a
-    fraction of its speed; its commit alone took 12 ms (p50) for 3 ms of work. The writes are
-    short and CPU-bound. What blocks: a commit that checkpoints the WAL syncs the database
-    file (about one commit in ten under the load benchmark, 16 ms); and a process outside the
-    server writing without the file lock (a CLI command) makes BEGIN wait in SQLite's busy
-    handler. With several worker processes on one file, processes take turns: each hands the
-    writer lock over once per batch, to a process already waiting for it in the kernel.
+    One batch at a time per event loop: SQLite has one writer anyway, and on PostgreSQL two
+    batches holding row locks until their commits could deadlock where single writes could not
+    (a ledger write locks its lot, then the chain). PostgreSQL runs the batch in a database
+    thread (:func:`in_batch`): each statement waits on the network. SQLite runs it *on the
+    loop*, once the writer lock is taken without waiting (:meth:`SerialWriters.try_hold`;
+    another process writing is waited for in a thread, as is a connection writing without the
+    file lock, :func:`~ketapath.db.engine.try_begin_write`). In a thread, every SQLite call
+    released the GIL and then waited for the loop, busy with HTTP, to hand it back (up to the
+    5 ms switch interval), so a batch ran at a fraction of its speed; its commit alone took
+    12 ms (p50) for 3 ms of work. The writes are short and CPU-bound; what still blocks the
+    loop is a commit that checkpoints the WAL and syncs the database file (about one commit in
+    ten under the load benchmark, 16 ms). Slow writes (a login's password check) use
+    :meth:`run_alone` instead. With several worker processes on one file, processes take
+    turns: each hands the writer lock over once per batch, to a process already waiting for
+    it in the kernel.
     """
 
     def __init__(
@@ -437,7 +447,6 @@ class WriteBatches:
         self._factory = factory
         self._writers = writers
         self._threads = threads
-        self._flushers = 1 if writers is not None else threads.count
         self._queues: dict[int, _WriteQueue] = {}
 
     async def run(self, work: Callable[[Session], T]) -> T:
@@ -446,34 +455,59 @@ class WriteBatches:
         queue = self._queues.setdefault(id(loop), _WriteQueue())
         done: asyncio.Future[T] = loop.create_future()
         queue.pending.append((work, done))
-        if len(queue.flushers) < self._flushers:
-            flusher = loop.create_task(self._flush(queue))
-            queue.flushers.add(flusher)
-            flusher.add_done_callback(queue.flushers.discard)
+        if queue.flusher is None:
+            queue.flusher = loop.create_task(self._flush(queue))
         return await done
 
+    async def run_alone(self, work: Callable[[Session], T]) -> T:
+        """``work(session)`` in a transaction of its own, in a worker thread.
+
+        For a slow write (a login's password check takes tens of milliseconds of argon2):
+        in a batch it would hold up the writes after it, and on SQLite the event loop.
+        """
+        writers = self._writers
+        factory = self._factory()
+        async with writers.lock() if writers is not None else contextlib.nullcontext():
+            return await self._threads.run(in_transaction, factory, writers, work)
+
     async def _flush(self, queue: _WriteQueue) -> None:
-        while queue.pending:
-            taken = queue.pending[:MAX_WRITES_PER_TRANSACTION]
-            del queue.pending[:MAX_WRITES_PER_TRANSACTION]
-            taken = [(work, done) for work, done in taken if not done.cancelled()]
-            if not taken:
+        try:
+            while queue.pending:
+                taken = queue.pending[:MAX_WRITES_PER_TRANSACTION]
+                del queue.pending[:MAX_WRITES_PER_TRANSACTION]
+                taken = [(work, done) for work, done in taken if not done.cancelled()]
+                if taken:
+                    await self._settle(taken)
+        except (
+            BaseException
+        ) as error:  # cancelled (shutdown): nothing queued may wait forever
+            for _, done in queue.pending:
+                _settle_failed(done, error)
+            queue.pending.clear()
+            raise
+        finally:
+            # Here and not in a done callback, which runs an iteration later: a write queued
+            # in between would find a flusher still set and wait for it forever.
+            queue.flusher = None
+
+    async def _settle(
+        self, taken: list[tuple[Callable[[Session], Any], asyncio.Future[Any]]]
+    ) -> None:
+        try:
+            outcomes = await self._commit([work for work, _ in taken])
+        except BaseException as error:
+            for _, done in taken:
+                _settle_failed(done, error)
+            if not isinstance(error, Exception):
+                raise
+            return
+        for (_, done), outcome in zip(taken, outcomes, strict=True):
+            if done.done():
                 continue
-            try:
-                outcomes = await self._commit([work for work, _ in taken])
-            except BaseException as error:
-                for _, done in taken:
-                    _settle_failed(done, error)
-                if not isinstance(error, Exception):
-                    raise
-                continue
-            for (_, done), outcome in zip(taken, outcomes, strict=True):
-                if done.done():
-                    continue
-                if isinstance(outcome, _Failed):
-                    done.set_exception(outcome.error)
-                else:
-                    done.set_result(outcome)
+            if isinstance(outcome, _Failed):
+                done.set_exception(outcome.error)
+            else:
+                done.set_result(outcome)
 
     async def _commit(self, works: list[Callable[[Session], object]]) -> list[object]:
         writers = self._writers
@@ -481,18 +515,39 @@ class WriteBatches:
         if writers is None:
             return await self._threads.run(in_batch, factory, None, works)
         async with writers.lock():
-            if not writers.try_hold():  # another process is writing: wait in a thread
-                await self._threads.run(writers.hold)
-            session = factory()
+            await self._hold(writers)
+            try:
+                session = factory()
+            except BaseException:
+                writers.release()
+                raise
             session.info[_HOLDS_WRITERS] = writers  # finish() lets the next writer in
             commit = False
             try:
-                begin_write(session)
+                if not try_begin_write(session):  # someone writes without the file lock
+                    await self._threads.run(begin_write, session)
                 outcomes = [_in_savepoint(session, work) for work in works]
                 commit = True
                 return outcomes
             finally:
                 finish(session, commit=commit)
+
+    async def _hold(self, writers: SerialWriters) -> None:
+        """Enter the write section: at once, or waiting in a thread while another process writes."""
+        if writers.try_hold():
+            return
+        held: list[bool] = []
+
+        def hold() -> None:
+            writers.hold()
+            held.append(True)
+
+        try:
+            await self._threads.run(hold)
+        except BaseException:  # cancelled: the thread still took the lock; give it back
+            if held:
+                writers.release()
+            raise
 
 
 def _settle_failed(done: asyncio.Future[Any], error: BaseException) -> None:

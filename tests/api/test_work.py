@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import fcntl
 import os
+import sqlite3
 import threading
 import time
 import uuid
@@ -241,23 +242,20 @@ def test_a_read_is_not_disclosed_before_its_audit_entry_commits(
         os.close(lock_fd)
 
 
-def test_a_write_waits_for_another_process_without_blocking_the_event_loop(
-    seeded: Seeded,
+def write_waits_for(
+    seeded: Seeded, hold: Callable[[], None], release: Callable[[], None]
 ) -> None:
-    """SQLite writes run on the loop, but the wait for another process's lock does not.
+    """A vitals write started while ``hold`` is in force lands only after ``release``.
 
-    While another process holds the writer lock, a vitals write waits (nothing written) and
-    the same event loop still answers /healthz; once the lock is let go, the write lands.
+    SQLite writes run on the event loop, but waiting for another writer must not: meanwhile
+    the same loop answers /healthz (within a timeout, so that a blocked loop fails the test
+    instead of hanging it), and nothing is written.
     """
-    if seeded.engine.dialect.name != "sqlite":
-        pytest.skip("the writer file lock is SQLite's")
-    database = seeded.engine.url.database
-    assert database is not None
     path, body = WRITES["vitals"]
     before = seeded.audit_count()
     written: list[int] = []
-    lock_fd = os.open(f"{database}.writer-lock", os.O_RDWR | os.O_CREAT, 0o600)
-    fcntl.flock(lock_fd, fcntl.LOCK_EX)  # as another worker process writing would
+    healthy: list[int] = []
+    hold()
     try:
         writer = threading.Thread(
             target=lambda: written.append(
@@ -268,16 +266,68 @@ def test_a_write_waits_for_another_process_without_blocking_the_event_loop(
         )
         writer.start()
         time.sleep(0.5)
-        assert written == []
-        assert seeded.client.get("/healthz").status_code == 200  # the loop is free
+        probe = threading.Thread(
+            target=lambda: healthy.append(seeded.client.get("/healthz").status_code),
+            daemon=True,
+        )
+        probe.start()
+        probe.join(timeout=5)
+        assert healthy == [200], "the event loop was blocked by a waiting write"
         assert written == []
         assert seeded.audit_count() == before
     finally:
-        fcntl.flock(lock_fd, fcntl.LOCK_UN)
-        os.close(lock_fd)
+        release()
     writer.join(timeout=10)
     assert written == [201]
     assert seeded.audit_count() == before + 1
+
+
+def test_a_write_waits_for_another_process_without_blocking_the_event_loop(
+    seeded: Seeded,
+) -> None:
+    """Another worker process holding the writer file lock."""
+    if seeded.engine.dialect.name != "sqlite":
+        pytest.skip("the writer file lock is SQLite's")
+    database = seeded.engine.url.database
+    assert database is not None
+    lock_fd = os.open(f"{database}.writer-lock", os.O_RDWR | os.O_CREAT, 0o600)
+    try:
+        write_waits_for(
+            seeded,
+            hold=lambda: fcntl.flock(lock_fd, fcntl.LOCK_EX),
+            release=lambda: fcntl.flock(lock_fd, fcntl.LOCK_UN),
+        )
+    finally:
+        os.close(lock_fd)
+
+
+def test_a_write_waits_for_a_writer_without_the_file_lock_off_the_event_loop(
+    seeded: Seeded,
+) -> None:
+    """A process writing to the file directly (a CLI command): SQLite's own write lock."""
+    if seeded.engine.dialect.name != "sqlite":
+        pytest.skip("SQLite's write lock")
+    database = seeded.engine.url.database
+    assert database is not None
+    other = sqlite3.connect(database, isolation_level=None)
+    try:
+        write_waits_for(
+            seeded,
+            hold=lambda: other.execute("BEGIN IMMEDIATE").close(),
+            release=lambda: other.execute("COMMIT").close(),
+        )
+    finally:
+        other.close()
+
+
+def test_a_login_runs_in_a_thread_of_its_own(seeded: Seeded, hops: list[str]) -> None:
+    """argon2 takes tens of milliseconds: never on the event loop, never in a batch."""
+    response = seeded.client.post(
+        "/api/v1/auth/login",
+        json={"email": "nobody@example.org", "password": "wrong-password"},
+    )
+    assert response.status_code == 401
+    assert hops == ["in_transaction"]
 
 
 def test_a_read_that_writes_anything_but_audit_entries_is_refused(
@@ -312,7 +362,7 @@ def test_a_read_that_writes_anything_but_audit_entries_is_refused(
 
     # a thread of its own, as in test_concurrent_reads_share_audit_commits
     with pytest.raises(ReadOnlySessionError), ThreadPoolExecutor(1) as pool:
-        pool.submit(anyio.run, work.run, sneaky).result()
+        pool.submit(asyncio.run, work.run(sneaky)).result()
     with seeded.engine.connect() as connection:
         assert connection.scalar(select(func.count()).select_from(Note)) == 0
 

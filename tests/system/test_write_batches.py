@@ -1,8 +1,9 @@
 """http.WriteBatches: the JSON API's group commit for writes, on both databases.
 
 Writes waiting together share one transaction, each in a savepoint of its own: every write is
-kept, one that fails fails alone (with its own error, its rows gone), an audited refusal keeps
-its rows, and a transaction that cannot commit fails every write in it.
+kept, one that fails fails alone (with its own error, its rows gone), even when it fails only
+as its savepoint ends, an audited refusal keeps its rows, and a transaction that cannot commit
+fails every write in it.
 """
 
 from __future__ import annotations
@@ -103,21 +104,29 @@ def test_a_failing_write_fails_alone_with_its_own_error(
         session.flush()
         raise NotFoundError("no such session")
 
+    def unflushed_invalid_row(session: Session) -> str:
+        session.add(
+            AuditEntry(action=None, entity="board")
+        )  # flushed at the savepoint's end
+        return "reported as written"
+
     async def scenario() -> list[object]:
         return list(
             await asyncio.gather(
                 batches.run(audit("first")),
                 batches.run(refused),
                 batches.run(audit(None)),  # action is NOT NULL: fails at its flush
+                batches.run(unflushed_invalid_row),
                 batches.run(audit("last")),
                 return_exceptions=True,
             )
         )
 
-    first, not_found, constraint, last = run_async(scenario)
+    first, not_found, constraint, late_constraint, last = run_async(scenario)
     assert (first, last) == ("first", "last")
     assert isinstance(not_found, NotFoundError)
     assert isinstance(constraint, IntegrityError)
+    assert isinstance(late_constraint, IntegrityError), late_constraint
     assert actions(factory) == ["first", "last"]
 
 

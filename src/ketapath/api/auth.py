@@ -55,7 +55,7 @@ async def login(
             user=UserRead.model_validate(issued.user),
         )
 
-    return await work.run(run)
+    return await work.run(run, slow=True)  # argon2: tens of ms, never on the event loop
 
 
 @router.post("/logout", status_code=status.HTTP_204_NO_CONTENT)

@@ -93,11 +93,17 @@ class Work:
         """Run ``fn`` with the caller's token as well as the actor (log out, who am I)."""
         return await self.run(lambda session: fn(session, self.authenticate(session)))
 
-    async def run(self, fn: Callable[[Session], T]) -> T:
-        """Run ``fn(session)`` with no caller check (logging in, public questionnaire links)."""
-        if self._writes:
-            return await self._write_batches.run(fn)
-        return await self._read(fn)
+    async def run(self, fn: Callable[[Session], T], *, slow: bool = False) -> T:
+        """Run ``fn(session)`` with no caller check (logging in, public questionnaire links).
+
+        ``slow`` (a password check): a write in a transaction and a thread of its own, not in
+        a batch (:meth:`WriteBatches.run_alone`).
+        """
+        if not self._writes:
+            return await self._read(fn)
+        if slow:
+            return await self._write_batches.run_alone(fn)
+        return await self._write_batches.run(fn)
 
     def authenticate(self, session: Session) -> auth_service.Authenticated:
         """The caller behind the credentials; unsafe cookie requests must echo the CSRF token."""

@@ -149,10 +149,12 @@ def serve(
         "server_header": False,
     }
     if workers > 1 and reuse_port_supported():
+        processes = ReusePortWorkers(workers, host, port, options)
         try:
-            status = ReusePortWorkers(workers, host, port, options).run()
-        except OSError as error:  # binding the address: taken, or not this machine's
+            processes.bind()
+        except OSError as error:  # taken, or not this machine's address
             fail(f"--port: cannot listen on {display_host}:{port}: {error.strerror}")
+        status = processes.run()
         if status:
             raise typer.Exit(status)
         return

@@ -8,7 +8,8 @@ busy worker's queue set the p99 at twice the median. Here every worker binds its
 to the address with ``SO_REUSEPORT``, and the kernel spreads new connections across them by a
 hash of the client's address and port. The parent keeps a bound socket that never listens
 (so the port stays taken and a bad address fails before any worker starts), restarts a worker
-that dies, and stops them all on SIGINT or SIGTERM.
+that dies, and stops them all on SIGINT or SIGTERM. A worker that fails at startup stops them
+all, as with uvicorn (it would fail again).
 """
 
 from __future__ import annotations
@@ -36,10 +37,13 @@ def supported() -> bool:
     return sys.platform.startswith("linux") and hasattr(socket, "SO_REUSEPORT")
 
 
+def _family(host: str) -> socket.AddressFamily:
+    return socket.AF_INET6 if ":" in host else socket.AF_INET
+
+
 def reuse_port_socket(host: str, port: int) -> socket.socket:
     """A TCP socket bound to ``host:port`` with ``SO_REUSEPORT`` (not yet listening)."""
-    family = socket.AF_INET6 if ":" in host else socket.AF_INET
-    sock = socket.socket(family, socket.SOCK_STREAM)
+    sock = socket.socket(_family(host), socket.SOCK_STREAM)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
     sock.bind((host, port))
@@ -72,19 +76,31 @@ class ReusePortWorkers:
         self._context = multiprocessing.get_context("spawn")
         self._processes: list[BaseProcess] = []
         self._stopping = threading.Event()
+        self._holder: socket.socket | None = None
+
+    def bind(self) -> None:
+        """Take the port, or raise :class:`OSError` (taken, or not this machine's address).
+
+        A plain bind first: a socket with ``SO_REUSEPORT`` would silently share the port with
+        another server of the same user that holds it the same way.
+        """
+        with socket.socket(_family(self._host), socket.SOCK_STREAM) as probe:
+            probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            probe.bind((self._host, self._port))
+        self._holder = reuse_port_socket(self._host, self._port)
 
     def run(self) -> int:
         """Serve; the exit status: 0 after a signal, 1 when a worker could not start."""
-        holder = reuse_port_socket(
-            self._host, self._port
-        )  # fails here if the port is taken
+        if self._holder is None:
+            self.bind()
         previous = {
             sig: signal.signal(sig, self._stop)
             for sig in (signal.SIGINT, signal.SIGTERM)
         }
         status = 0
         try:
-            self._processes = [self._start() for _ in range(self._count)]
+            for _ in range(self._count):
+                self._processes.append(self._start())
             while not self._stopping.wait(POLL_INTERVAL_S):
                 if not self._replace_dead():
                     status = 1
@@ -93,7 +109,8 @@ class ReusePortWorkers:
             self._stop_all()
             for sig, handler in previous.items():
                 signal.signal(sig, handler)
-            holder.close()
+            if self._holder is not None:
+                self._holder.close()
         return status
 
     def _start(self) -> BaseProcess:

@@ -9,6 +9,7 @@ from typing import Any
 
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 __all__ = [
@@ -18,10 +19,13 @@ __all__ = [
     "make_session_factory",
     "read_only",
     "session_scope",
+    "try_begin_write",
 ]
 
 WRITE_OPTION = "ketapath_write"
+NO_WAIT_OPTION = "ketapath_no_wait"
 READ_ONLY = "ketapath_read_only"
+BUSY_TIMEOUT_MS = 10_000
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
@@ -29,18 +33,44 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA synchronous=NORMAL")
-    cursor.execute("PRAGMA busy_timeout=10000")
+    cursor.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
     cursor.close()
 
 
 def _sqlite_begin(conn: Any) -> None:
-    immediate = conn.get_execution_options().get(WRITE_OPTION)
-    conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+    options = conn.get_execution_options()
+    if not options.get(WRITE_OPTION):
+        conn.exec_driver_sql("BEGIN")
+    elif not options.get(NO_WAIT_OPTION):
+        conn.exec_driver_sql("BEGIN IMMEDIATE")
+    else:  # fail at once if another connection writes, rather than wait in the busy handler
+        conn.exec_driver_sql("PRAGMA busy_timeout=0")
+        try:
+            conn.exec_driver_sql("BEGIN IMMEDIATE")
+        finally:
+            conn.exec_driver_sql(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
 
 
 def begin_write(session: Session) -> None:
     """Start the session's transaction as a writer (SQLite: BEGIN IMMEDIATE; no-op elsewhere)."""
     session.connection(execution_options={WRITE_OPTION: True})
+
+
+def try_begin_write(session: Session) -> bool:
+    """:func:`begin_write` without waiting: False (nothing begun) if another connection writes.
+
+    For SQLite work on the event loop, where the busy handler's wait (up to
+    ``BUSY_TIMEOUT_MS``) would stall every request of the process: the caller waits in a
+    thread instead. Elsewhere it is :func:`begin_write`.
+    """
+    try:
+        session.connection(execution_options={WRITE_OPTION: True, NO_WAIT_OPTION: True})
+    except OperationalError as error:
+        if "locked" not in str(error.orig) and "busy" not in str(error.orig):
+            raise
+        session.rollback()
+        return False
+    return True
 
 
 def make_engine(url: str, **kwargs: Any) -> Engine:
