@@ -138,3 +138,15 @@ def test_insert_now_refuses_a_read_only_session(
         with pytest.raises(ReadOnlySessionError):
             insert_now(session, [entry()])
     assert count_entries(factory) == 0
+
+
+def test_untracked_rows_refuse_an_unknown_field_and_read_like_orm_objects() -> None:
+    from ketapath.db.models import Measurement, MeasurementItem
+    from ketapath.db.repositories.base import untracked
+
+    with pytest.raises(TypeError, match="totl"):
+        untracked(Measurement, totl=9)
+    item = untracked(MeasurementItem, position=1, item_id="phq9_1", value=2)
+    made = untracked(Measurement, instrument="phq9", total=9, items=[item])
+    assert (made.instrument, made.total, made.risk) == ("phq9", 9, None)
+    assert made.items == [item]  # a plain list, no lazy load
