@@ -97,11 +97,7 @@ def create_app(
         app.state.serial_writers,
         app.state.database_threads,
     )
-    app.state.audit_batches = AuditBatches(
-        lambda: app.state.session_factory,
-        app.state.serial_writers,
-        app.state.database_threads,
-    )
+    app.state.audit_batches = AuditBatches(app.state.write_batches)
     install_error_handlers(app, html=render_error)
     generate_openapi = app.openapi
 

@@ -276,18 +276,12 @@ class AuditBatches:
     hands its entries over and waits; one transaction commits every entry handed over while
     the previous one ran. A read alone waits for one commit, as before; under load a commit
     carries tens of reads. If the commit fails, every read waiting on it fails: nothing is
-    disclosed that was not audited.
+    disclosed that was not audited. The commit is a write of its own
+    (:meth:`WriteBatches.run_alone`), so it takes its turn with the other writers.
     """
 
-    def __init__(
-        self,
-        factory: Callable[[], sessionmaker[Session]],
-        writers: SerialWriters | None,
-        threads: DatabaseThreads,
-    ) -> None:
-        self._factory = factory
-        self._writers = writers
-        self._threads = threads
+    def __init__(self, writes: WriteBatches) -> None:
+        self._writes = writes
         self._batches: dict[int, _Batch] = {}
 
     async def write(self, entries: list[AuditEntry]) -> None:
@@ -312,8 +306,7 @@ class AuditBatches:
                     await self._commit(entries)
                 except BaseException as error:
                     for committed in waiting:
-                        if not committed.done():
-                            committed.set_exception(error)
+                        _settle_failed(committed, error)
                     if not isinstance(error, Exception):
                         raise
                 else:
@@ -324,12 +317,7 @@ class AuditBatches:
             batch.flusher = None
 
     async def _commit(self, entries: list[AuditEntry]) -> None:
-        writers = self._writers
-        factory = self._factory()
-        async with writers.lock() if writers is not None else contextlib.nullcontext():
-            await self._threads.run(
-                in_transaction, factory, writers, lambda s: insert_now(s, entries)
-            )
+        await self._writes.run_alone(lambda session: insert_now(session, entries))
 
 
 MAX_WRITES_PER_TRANSACTION = 64

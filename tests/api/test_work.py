@@ -8,6 +8,7 @@ dependency added to an API route later shows up here as an extra hop.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import fcntl
 import os
 import sqlite3
@@ -195,110 +196,99 @@ def test_a_wrong_token_is_401_and_writes_nothing(seeded: Seeded) -> None:
     assert seeded.audit_count() == before
 
 
-def read_waits_for(
-    seeded: Seeded, hold: Callable[[], None], release: Callable[[], None]
+def answers_only_after(
+    seeded: Seeded,
+    send: Callable[[], int],
+    status: int,
+    hold: Callable[[], None],
+    release: Callable[[], None],
+    *,
+    loop_stays_free: bool = False,
 ) -> None:
-    """A board read started while ``hold`` is in force answers only after ``release``.
+    """A request sent while ``hold`` is in force answers (``status``) only after ``release``.
 
-    Until then nothing is sent and no audit entry exists; afterwards the answer is 200 and
-    the read's one audit entry is there.
+    Until then nothing is sent and no audit entry exists; afterwards the request's one audit
+    entry is there. ``loop_stays_free``: meanwhile the same event loop answers /healthz
+    (within a timeout, so that a blocked loop fails the test instead of hanging it).
     """
     before = seeded.audit_count()
     answered: list[int] = []
+    healthy: list[int] = []
     hold()
     try:
-        reader = threading.Thread(
-            target=lambda: answered.append(
-                seeded.client.get("/api/v1/board", headers=seeded.headers).status_code
-            )
-        )
-        reader.start()
+        requester = threading.Thread(target=lambda: answered.append(send()))
+        requester.start()
         time.sleep(0.5)
-        assert answered == []  # read done, audit entry waiting: nothing sent yet
+        if loop_stays_free:
+            probe = threading.Thread(
+                target=lambda: healthy.append(
+                    seeded.client.get("/healthz").status_code
+                ),
+                daemon=True,
+            )
+            probe.start()
+            probe.join(timeout=5)
+            assert healthy == [200], "the event loop was blocked by a waiting request"
+        assert answered == []  # nothing sent while the lock is held
         assert seeded.audit_count() == before
     finally:
         release()
-    reader.join(timeout=10)
-    assert answered == [200]
+    requester.join(timeout=10)
+    assert answered == [status]
     assert seeded.audit_count() == before + 1
+
+
+def read_board(seeded: Seeded) -> int:
+    return seeded.client.get("/api/v1/board", headers=seeded.headers).status_code
+
+
+def write_vitals(seeded: Seeded) -> int:
+    path, body = WRITES["vitals"]
+    return seeded.client.post(
+        path.format(**seeded.ids), json=body, headers=seeded.headers
+    ).status_code
+
+
+@contextlib.contextmanager
+def another_process_writing(
+    seeded: Seeded,
+) -> Iterator[tuple[Callable[[], None], Callable[[], None]]]:
+    """Take and let go of the writer file lock, as another worker process writing would."""
+    if seeded.engine.dialect.name != "sqlite":
+        pytest.skip("the writer file lock is SQLite's")
+    database = seeded.engine.url.database
+    assert database is not None
+    lock_fd = os.open(f"{database}.writer-lock", os.O_RDWR | os.O_CREAT, 0o600)
+    try:
+        yield (
+            lambda: fcntl.flock(lock_fd, fcntl.LOCK_EX),
+            lambda: fcntl.flock(lock_fd, fcntl.LOCK_UN),
+        )
+    finally:
+        os.close(lock_fd)
 
 
 def test_a_read_is_not_disclosed_before_its_audit_entry_commits(
     seeded: Seeded,
 ) -> None:
     """Another process holding the writer lock holds back the response until it lets go."""
-    if seeded.engine.dialect.name != "sqlite":
-        pytest.skip("the writer file lock is SQLite's")
-    database = seeded.engine.url.database
-    assert database is not None
-    lock_fd = os.open(f"{database}.writer-lock", os.O_RDWR | os.O_CREAT, 0o600)
-    try:  # as another worker process writing would
-        read_waits_for(
-            seeded,
-            hold=lambda: fcntl.flock(lock_fd, fcntl.LOCK_EX),
-            release=lambda: fcntl.flock(lock_fd, fcntl.LOCK_UN),
-        )
-    finally:
-        os.close(lock_fd)
-
-
-def write_waits_for(
-    seeded: Seeded, hold: Callable[[], None], release: Callable[[], None]
-) -> None:
-    """A vitals write started while ``hold`` is in force lands only after ``release``.
-
-    SQLite writes run on the event loop, but waiting for another writer must not: meanwhile
-    the same loop answers /healthz (within a timeout, so that a blocked loop fails the test
-    instead of hanging it), and nothing is written.
-    """
-    path, body = WRITES["vitals"]
-    before = seeded.audit_count()
-    written: list[int] = []
-    healthy: list[int] = []
-    hold()
-    try:
-        writer = threading.Thread(
-            target=lambda: written.append(
-                seeded.client.post(
-                    path.format(**seeded.ids), json=body, headers=seeded.headers
-                ).status_code
-            )
-        )
-        writer.start()
-        time.sleep(0.5)
-        probe = threading.Thread(
-            target=lambda: healthy.append(seeded.client.get("/healthz").status_code),
-            daemon=True,
-        )
-        probe.start()
-        probe.join(timeout=5)
-        assert healthy == [200], "the event loop was blocked by a waiting write"
-        assert written == []
-        assert seeded.audit_count() == before
-    finally:
-        release()
-    writer.join(timeout=10)
-    assert written == [201]
-    assert seeded.audit_count() == before + 1
+    with another_process_writing(seeded) as (hold, release):
+        answers_only_after(seeded, lambda: read_board(seeded), 200, hold, release)
 
 
 def test_a_write_waits_for_another_process_without_blocking_the_event_loop(
     seeded: Seeded,
 ) -> None:
-    """Another worker process holding the writer file lock."""
-    if seeded.engine.dialect.name != "sqlite":
-        pytest.skip("the writer file lock is SQLite's")
-    database = seeded.engine.url.database
-    assert database is not None
-    lock_fd = os.open(f"{database}.writer-lock", os.O_RDWR | os.O_CREAT, 0o600)
-    try:
-        write_waits_for(
+    """SQLite writes run on the event loop, but waiting for another writer must not."""
+    with another_process_writing(seeded) as (hold, release):
+        answers_only_after(
             seeded,
-            hold=lambda: fcntl.flock(lock_fd, fcntl.LOCK_EX),
-            release=lambda: fcntl.flock(lock_fd, fcntl.LOCK_UN),
+            lambda: write_vitals(seeded),
+            201,
+            hold,
+            release,
+            loop_stays_free=True,
         )
-    finally:
-        os.close(lock_fd)
 
 
 def test_a_write_waits_for_a_writer_without_the_file_lock_off_the_event_loop(
@@ -311,10 +301,13 @@ def test_a_write_waits_for_a_writer_without_the_file_lock_off_the_event_loop(
     assert database is not None
     other = sqlite3.connect(database, isolation_level=None)
     try:
-        write_waits_for(
+        answers_only_after(
             seeded,
+            lambda: write_vitals(seeded),
+            201,
             hold=lambda: other.execute("BEGIN IMMEDIATE").close(),
             release=lambda: other.execute("COMMIT").close(),
+            loop_stays_free=True,
         )
     finally:
         other.close()
@@ -342,8 +335,8 @@ def test_a_read_that_writes_anything_but_audit_entries_is_refused(
     work = Work(
         factory=factory,
         threads=threads,
-        write_batches=WriteBatches(lambda: factory, writers, threads),
-        audit=AuditBatches(lambda: factory, writers, threads),
+        write_batches=(writes := WriteBatches(lambda: factory, writers, threads)),
+        audit=AuditBatches(writes),
         writes=False,
         credentials=None,
         client_address=None,
@@ -375,5 +368,7 @@ def test_a_read_queues_its_audit_entry_behind_a_busy_writer_of_its_process(
     if writers is None:
         pytest.skip("PostgreSQL has no writer lock")
     # as this process's writer in the middle of a transaction would
-    read_waits_for(seeded, hold=writers.hold, release=writers.release)
+    answers_only_after(
+        seeded, lambda: read_board(seeded), 200, writers.hold, writers.release
+    )
     assert hops == ["_read_snapshot", "in_transaction"]

@@ -25,7 +25,7 @@ from ketapath.db.engine import (
 from ketapath.db.migrate import upgrade
 from ketapath.db.models import AuditEntry
 from ketapath.db.repositories.base import insert_now
-from ketapath.http import AuditBatches, DatabaseThreads, SerialWriters
+from ketapath.http import AuditBatches, DatabaseThreads, SerialWriters, WriteBatches
 
 T = TypeVar("T")
 
@@ -87,7 +87,7 @@ def test_database_threads_return_results_and_raise_errors() -> None:
 
 def test_audit_batches_commit_every_entry_once(factory: sessionmaker[Session]) -> None:
     threads = DatabaseThreads(1)
-    batches = AuditBatches(lambda: factory, SerialWriters(), threads)
+    batches = AuditBatches(WriteBatches(lambda: factory, SerialWriters(), threads))
 
     async def scenario() -> None:
         await asyncio.gather(*(batches.write([entry(), entry()]) for _ in range(25)))
@@ -102,7 +102,7 @@ def test_a_failed_audit_commit_fails_every_read_waiting_on_it(
 ) -> None:
     """Nothing may be disclosed unaudited: the error reaches each waiting read."""
     threads = DatabaseThreads(1)
-    batches = AuditBatches(lambda: factory, SerialWriters(), threads)
+    batches = AuditBatches(WriteBatches(lambda: factory, SerialWriters(), threads))
     broken = AuditEntry(action=None, entity="board")  # action is NOT NULL
 
     async def scenario() -> list[BaseException | None]:

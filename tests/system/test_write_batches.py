@@ -69,6 +69,21 @@ def audit(action: str | None) -> Callable[[Session], str | None]:
     return write
 
 
+def together(
+    batches: WriteBatches, works: list[Callable[[Session], object]]
+) -> list[object]:
+    """Hand ``works`` over at once, on one event loop: each one's answer or error, in order."""
+
+    async def scenario() -> list[object]:
+        return list(
+            await asyncio.gather(
+                *(batches.run(work) for work in works), return_exceptions=True
+            )
+        )
+
+    return run_async(scenario)
+
+
 def test_concurrent_writes_are_all_kept_in_fewer_transactions(
     factory: sessionmaker[Session],
 ) -> None:
@@ -78,15 +93,8 @@ def test_concurrent_writes_are_all_kept_in_fewer_transactions(
     count_commit = lambda connection: commits.append(1)  # noqa: E731
     event.listen(engine, "commit", count_commit)
 
-    async def scenario() -> list[str | None]:
-        return list(
-            await asyncio.gather(
-                *(batches.run(audit(f"write-{n:02}")) for n in range(WRITES))
-            )
-        )
-
     try:
-        answers = run_async(scenario)
+        answers = together(batches, [audit(f"write-{n:02}") for n in range(WRITES)])
     finally:
         event.remove(engine, "commit", count_commit)
     assert answers == [f"write-{n:02}" for n in range(WRITES)]
@@ -110,19 +118,16 @@ def test_a_failing_write_fails_alone_with_its_own_error(
         )  # flushed at the savepoint's end
         return "reported as written"
 
-    async def scenario() -> list[object]:
-        return list(
-            await asyncio.gather(
-                batches.run(audit("first")),
-                batches.run(refused),
-                batches.run(audit(None)),  # action is NOT NULL: fails at its flush
-                batches.run(unflushed_invalid_row),
-                batches.run(audit("last")),
-                return_exceptions=True,
-            )
-        )
-
-    first, not_found, constraint, late_constraint, last = run_async(scenario)
+    first, not_found, constraint, late_constraint, last = together(
+        batches,
+        [
+            audit("first"),
+            refused,
+            audit(None),  # action is NOT NULL: fails at its flush
+            unflushed_invalid_row,
+            audit("last"),
+        ],
+    )
     assert (first, last) == ("first", "last")
     assert isinstance(not_found, NotFoundError)
     assert isinstance(constraint, IntegrityError)
@@ -140,16 +145,7 @@ def test_an_audited_refusal_keeps_its_writes_in_a_batch(
         session.flush()
         raise ForbiddenError("wrong password", keep_writes=True)
 
-    async def scenario() -> list[object]:
-        return list(
-            await asyncio.gather(
-                batches.run(audit("before")),
-                batches.run(audited_refusal),
-                return_exceptions=True,
-            )
-        )
-
-    before, refusal = run_async(scenario)
+    before, refusal = together(batches, [audit("before"), audited_refusal])
     assert before == "before"
     assert isinstance(refusal, ForbiddenError)
     assert actions(factory) == ["before", "login-failed"]
@@ -169,15 +165,7 @@ def test_a_transaction_that_cannot_commit_fails_every_write_in_it(
 
     monkeypatch.setattr(ketapath.http, "finish", failing_commit)
 
-    async def scenario() -> list[object]:
-        return list(
-            await asyncio.gather(
-                *(batches.run(audit(f"w{n}")) for n in range(5)),
-                return_exceptions=True,
-            )
-        )
-
-    outcomes = run_async(scenario)
+    outcomes = together(batches, [audit(f"w{n}") for n in range(5)])
     assert all(isinstance(outcome, OperationalError) for outcome in outcomes), outcomes
     monkeypatch.setattr(ketapath.http, "finish", original)
     assert actions(factory) == []

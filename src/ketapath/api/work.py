@@ -9,8 +9,8 @@ transaction, and ``fn`` returns the response model (built while the session is o
 Writes are group-committed (:class:`WriteBatches`): the writes waiting together run in one
 writer transaction, each in a savepoint of its own, and each answers once that transaction has
 committed; on SQLite, which has one writer at a time, the batch takes its turn on
-:class:`SerialWriters` and runs on the event loop, on PostgreSQL in a worker thread. Reads run
-in a worker thread. Reads (GET, HEAD) run outside any writer transaction (on SQLite,
+:class:`SerialWriters` and runs on the event loop, on PostgreSQL in a worker thread. Reads
+(GET, HEAD) run in a worker thread, outside any writer transaction (on SQLite,
 a WAL snapshot without the writer lock), so they proceed in parallel with writes and with each
 other; the audit entries a read made are then committed by :class:`AuditBatches`, many reads
 to a commit, and the response waits for that commit: nothing is disclosed that was not

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -66,7 +67,7 @@ def try_begin_write(session: Session) -> bool:
     try:
         session.connection(execution_options={WRITE_OPTION: True, NO_WAIT_OPTION: True})
     except OperationalError as error:
-        if "locked" not in str(error.orig) and "busy" not in str(error.orig):
+        if getattr(error.orig, "sqlite_errorcode", None) != sqlite3.SQLITE_BUSY:
             raise
         session.rollback()
         return False
