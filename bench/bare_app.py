@@ -19,7 +19,10 @@ BODY: dict[str, object] = {"status": "ok", "sessions": [], "generated_by": "bare
 
 
 @app.get("/bare")
-def bare() -> dict[str, object]:
+async def bare() -> dict[str, object]:
+    # async, as every /api/v1 handler is: a plain ``def`` would run in the thread pool, a
+    # hop of its own that lowered this ceiling to a quarter (1,600 against 6,600 req/s at
+    # 50 clients on one worker, 2026-11-21) and flattered every ratio measured against it.
     return BODY
 
 

@@ -47,6 +47,23 @@ class Result:
     requests: int
 
 
+def yardstick_ms() -> float:
+    """How fast this machine runs Python now: the best of five runs of a fixed loop.
+
+    The VMs these runs share change speed by up to 2x from one day to the next (the in-process
+    PHQ-9 call: 0.76 ms one day, 1.46 ms another). Reported before and after each run, it
+    says which runs can be compared at all; lower is faster.
+    """
+    best = float("inf")
+    for _ in range(5):
+        started = time.perf_counter()
+        total = 0
+        for number in range(1_000_000):
+            total += number % 7
+        best = min(best, time.perf_counter() - started)
+    return best * 1000
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -310,9 +327,18 @@ def bench_bare(
 
 
 def write_markdown(
-    results: list[Result], *, command: str, seconds: int, workers: list[int]
+    results: list[Result],
+    *,
+    command: str,
+    seconds: int,
+    workers: list[int],
+    yardsticks_ms: tuple[float, float],
 ) -> str:
-    machine = f"{os.cpu_count()} cores, Python {sys.version.split()[0]}"
+    machine = (
+        f"{os.cpu_count()} cores, Python {sys.version.split()[0]}, yardstick "
+        f"{yardsticks_ms[0]:.0f} ms before and {yardsticks_ms[1]:.0f} ms after "
+        "(`bench.run.yardstick_ms`: a fixed Python loop, lower is faster)"
+    )
     counts = " and ".join(str(w) for w in workers)
     lines = [
         "## Load benchmark: hot paths of the clinic server",
@@ -381,6 +407,8 @@ def main() -> None:
     connections = [int(c) for c in args.connections.split(",")]
     wrk = ensure_wrk()
     worker_counts = [int(w) for w in args.workers.split(",")]
+    before_ms = yardstick_ms()
+    print(f"yardstick {before_ms:.0f} ms", flush=True)
     results: list[Result] = []
     for workers in worker_counts:
         results += bench_bare(
@@ -395,9 +423,15 @@ def main() -> None:
                 connections=connections,
                 workers=workers,
             )
+    after_ms = yardstick_ms()
+    print(f"yardstick {after_ms:.0f} ms", flush=True)
     command = "python -m bench.run " + " ".join(sys.argv[1:])
     section = write_markdown(
-        results, command=command.strip(), seconds=args.seconds, workers=worker_counts
+        results,
+        command=command.strip(),
+        seconds=args.seconds,
+        workers=worker_counts,
+        yardsticks_ms=(before_ms, after_ms),
     )
     out = Path(args.output)
     existing = out.read_text(encoding="utf-8") if out.exists() else "# Benchmarks\n\n"
