@@ -51,6 +51,8 @@ __all__ = [
     "get_session",
     "in_batch",
     "in_transaction",
+    "read_audited",
+    "read_snapshot",
     "start_write",
 ]
 
@@ -258,6 +260,50 @@ def end_read(session: Session) -> list[AuditEntry]:
         return entries
     finally:
         finish(session, commit=commit)
+
+
+def read_snapshot(
+    factory: sessionmaker[Session], fn: Callable[[Session], T]
+) -> tuple[T | ServiceError, list[AuditEntry]]:
+    """Run ``fn`` on a read snapshot, then :func:`end_read`: the audit entries still to write.
+
+    A :class:`ServiceError` that keeps writes (an audited refusal) comes back as the result,
+    so that its entries are written before it is raised; any other failure discards them.
+    Blocking: call from a worker thread.
+    """
+    session = read_only(factory())
+    try:
+        session.connection()  # BEGIN (deferred on SQLite): the snapshot starts here
+        outcome: T | ServiceError = fn(session)
+    except ServiceError as error:
+        if not error.keep_writes:
+            finish(session, commit=False)
+            raise
+        outcome = error
+    except BaseException:
+        finish(session, commit=False)
+        raise
+    return outcome, end_read(session)
+
+
+async def read_audited(
+    factory: sessionmaker[Session],
+    threads: DatabaseThreads,
+    audit: AuditBatches,
+    fn: Callable[[Session], T],
+) -> T:
+    """``fn`` on a read snapshot in a database thread; its result once its audit is committed.
+
+    An audited refusal is raised once its entries are committed, as a result is returned.
+    """
+    snapshot: tuple[T | ServiceError, list[AuditEntry]] = await threads.run(
+        read_snapshot, factory, fn
+    )
+    outcome, entries = snapshot
+    await audit.write(entries)
+    if isinstance(outcome, BaseException):
+        raise outcome
+    return outcome
 
 
 @dataclass

@@ -127,7 +127,7 @@ def test_a_read_is_one_hop_and_its_audit_entry_one_more(
     before = seeded.audit_count()
     response = seeded.client.get("/api/v1/board", headers=seeded.headers)
     assert response.status_code == 200, response.text
-    assert hops == ["_read_snapshot", "in_transaction"]
+    assert hops == ["read_snapshot", "in_transaction"]
     assert seeded.audit_count() == before + 1
 
 
@@ -174,7 +174,7 @@ def test_concurrent_reads_share_audit_commits(seeded: Seeded, hops: list[str]) -
     # a thread of its own: the browser tests may leave an event loop in this one
     with ThreadPoolExecutor(1) as pool:
         assert pool.submit(asyncio.run, read_all()).result() == [200] * reads
-    assert hops.count("_read_snapshot") == reads
+    assert hops.count("read_snapshot") == reads
     assert 1 <= hops.count("in_transaction") <= reads // 2, hops
     assert seeded.audit_count() == before + reads
 
@@ -313,14 +313,114 @@ def test_a_write_waits_for_a_writer_without_the_file_lock_off_the_event_loop(
         other.close()
 
 
-def test_a_login_runs_in_a_thread_of_its_own(seeded: Seeded, hops: list[str]) -> None:
-    """argon2 takes tens of milliseconds: never on the event loop, never in a batch."""
+LOGIN = {"email": "bench-nurse@example.org", "password": "bench-password-1"}
+
+
+def test_a_refused_login_checks_the_password_in_a_read_thread(
+    seeded: Seeded, hops: list[str]
+) -> None:
+    """argon2 takes tens of milliseconds: in a thread on a read snapshot, never on the loop
+    or in a write batch; the refusal is audited (its entry committed by AuditBatches)."""
+    before = seeded.audit_count()
     response = seeded.client.post(
         "/api/v1/auth/login",
         json={"email": "nobody@example.org", "password": "wrong-password"},
     )
     assert response.status_code == 401
-    assert hops == ["in_transaction"]
+    assert hops == ["read_snapshot", "in_transaction"]
+    assert seeded.audit_count() == before + 1
+
+
+def test_a_login_is_a_read_then_a_short_write(seeded: Seeded, hops: list[str]) -> None:
+    response = seeded.client.post("/api/v1/auth/login", json=LOGIN)
+    assert response.status_code == 200, response.text
+    sqlite = seeded.engine.dialect.name == "sqlite"
+    assert hops == ["read_snapshot"] + ([] if sqlite else ["in_batch"])
+    token = response.json()["token"]
+    me = seeded.client.get(
+        "/api/v1/auth/me", headers={"Authorization": f"Bearer {token}"}
+    )
+    assert me.status_code == 200
+    assert me.json()["email"] == LOGIN["email"]
+
+
+@pytest.fixture
+def slow_password_check(monkeypatch: pytest.MonkeyPatch) -> Iterator[threading.Event]:
+    """Password checks wait, once started, until the event is set (set at teardown)."""
+    from ketapath.services import auth as auth_service
+
+    release = threading.Event()
+    original = auth_service.verify_password
+
+    def verify_when_released(password_hash: str, password: str) -> bool:
+        assert release.wait(timeout=20)
+        return original(password_hash, password)
+
+    monkeypatch.setattr(auth_service, "verify_password", verify_when_released)
+    try:
+        yield release
+    finally:
+        release.set()
+
+
+def test_writes_go_on_while_a_password_is_checked(
+    seeded: Seeded, slow_password_check: threading.Event
+) -> None:
+    """A login's argon2 check holds no writer lock: a write made meanwhile answers at once.
+
+    (It used to hold SQLite's writer lock for the whole check, and every write of the clinic
+    waited behind it.)
+    """
+    with ThreadPoolExecutor(2) as pool:
+        login = pool.submit(seeded.client.post, "/api/v1/auth/login", json=LOGIN)
+        time.sleep(0.3)  # the login is now in its password check
+        write = pool.submit(write_vitals, seeded)
+        try:
+            assert write.result(timeout=5) == 201
+            assert not login.done()
+        finally:
+            slow_password_check.set()
+        assert login.result(timeout=10).status_code == 200
+
+
+@pytest.mark.parametrize("change", ["new password", "deactivated"])
+def test_a_login_checked_before_the_account_changed_is_refused(
+    seeded: Seeded, slow_password_check: threading.Event, change: str
+) -> None:
+    """The write re-reads the user: a check overtaken by a password change or a
+    deactivation issues nothing, and the refusal is audited with its reason."""
+    from ketapath.db.models import AuthToken, User
+    from ketapath.services.auth import hash_password
+
+    with ThreadPoolExecutor(1) as pool:
+        login = pool.submit(seeded.client.post, "/api/v1/auth/login", json=LOGIN)
+        time.sleep(0.3)
+        with session_scope(make_session_factory(seeded.engine)) as session:
+            user = session.scalars(
+                select(User).where(User.email == LOGIN["email"])
+            ).one()
+            if change == "new password":
+                user.password_hash = hash_password("another-password-2")
+            else:
+                user.active = False
+            tokens_before = session.scalar(select(func.count()).select_from(AuthToken))
+        slow_password_check.set()
+        response = login.result(timeout=10)
+    assert response.status_code == 401
+    assert response.json()["detail"] == "wrong e-mail or password"
+    with session_scope(make_session_factory(seeded.engine)) as session:
+        assert session.scalar(select(func.count()).select_from(AuthToken)) == (
+            tokens_before
+        )
+        refusal = session.scalars(
+            select(AuditEntry)
+            .where(AuditEntry.action == "login_failed")
+            .order_by(AuditEntry.occurred_at.desc())
+        ).first()
+        assert refusal is not None
+        assert refusal.detail == {
+            "reason": "password changed" if change == "new password" else "deactivated"
+        }
 
 
 def test_a_read_that_writes_anything_but_audit_entries_is_refused(
@@ -371,4 +471,4 @@ def test_a_read_queues_its_audit_entry_behind_a_busy_writer_of_its_process(
     answers_only_after(
         seeded, lambda: read_board(seeded), 200, writers.hold, writers.release
     )
-    assert hops == ["_read_snapshot", "in_transaction"]
+    assert hops == ["read_snapshot", "in_transaction"]

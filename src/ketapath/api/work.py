@@ -27,8 +27,6 @@ from typing import Annotated, TypeVar
 from fastapi import Depends, Request
 from sqlalchemy.orm import Session, sessionmaker
 
-from ketapath.db.engine import read_only
-from ketapath.db.models import AuditEntry
 from ketapath.http import (
     CSRF_HEADER,
     SAFE_METHODS,
@@ -38,11 +36,10 @@ from ketapath.http import (
     WriteBatches,
     client_address,
     csrf_matches,
-    end_read,
-    finish,
+    read_audited,
 )
 from ketapath.services import auth as auth_service
-from ketapath.services.errors import ForbiddenError, ServiceError, UnauthorizedError
+from ketapath.services.errors import ForbiddenError, UnauthorizedError
 from ketapath.services.permissions import Actor
 
 __all__ = ["Credentials", "PublicWorkDep", "Work", "WorkDep"]
@@ -93,17 +90,20 @@ class Work:
         """Run ``fn`` with the caller's token as well as the actor (log out, who am I)."""
         return await self.run(lambda session: fn(session, self.authenticate(session)))
 
-    async def run(self, fn: Callable[[Session], T], *, slow: bool = False) -> T:
-        """Run ``fn(session)`` with no caller check (logging in, public questionnaire links).
-
-        ``slow`` (a password check): a write in a transaction and a thread of its own, not in
-        a batch (:meth:`WriteBatches.run_alone`).
-        """
+    async def run(self, fn: Callable[[Session], T]) -> T:
+        """Run ``fn(session)`` with no caller check (logging in, public questionnaire links)."""
         if not self._writes:
-            return await self._read(fn)
-        if slow:
-            return await self._write_batches.run_alone(fn)
+            return await self.read(fn)
         return await self._write_batches.run(fn)
+
+    async def read(self, fn: Callable[[Session], T]) -> T:
+        """Run ``fn(session)`` on a read snapshot in a worker thread, whatever the method.
+
+        Also the first half of a write whose checks are slow (a login's password): the check
+        runs here, without the writer lock or a place in a batch, and the write that follows
+        is short. ``fn`` may add audit entries and nothing else (:func:`~ketapath.http.end_read`).
+        """
+        return await read_audited(self._factory, self._threads, self._audit, fn)
 
     def authenticate(self, session: Session) -> auth_service.Authenticated:
         """The caller behind the credentials; unsafe cookie requests must echo the CSRF token."""
@@ -120,39 +120,6 @@ class Work:
         ):
             raise ForbiddenError(f"missing or wrong {CSRF_HEADER} header")
         return authenticated
-
-    async def _read(self, fn: Callable[[Session], T]) -> T:
-        snapshot: tuple[T | ServiceError, list[AuditEntry]] = await self._threads.run(
-            _read_snapshot, self._factory, fn
-        )
-        outcome, entries = snapshot
-        await self._audit.write(entries)
-        if isinstance(outcome, BaseException):
-            raise outcome
-        return outcome
-
-
-def _read_snapshot(
-    factory: sessionmaker[Session], fn: Callable[[Session], T]
-) -> tuple[T | ServiceError, list[AuditEntry]]:
-    """Run ``fn`` on a read snapshot, then :func:`end_read`: the audit entries still to write.
-
-    A :class:`ServiceError` that keeps writes (an audited refusal) comes back as the result,
-    so that its entries are written before it is raised; any other failure discards them.
-    """
-    session = read_only(factory())
-    try:
-        session.connection()  # BEGIN (deferred on SQLite): the snapshot starts here
-        outcome: T | ServiceError = fn(session)
-    except ServiceError as error:
-        if not error.keep_writes:
-            finish(session, commit=False)
-            raise
-        outcome = error
-    except BaseException:
-        finish(session, commit=False)
-        raise
-    return outcome, end_read(session)
 
 
 def _work(request: Request, credentials: Credentials | None) -> Work:

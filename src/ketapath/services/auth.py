@@ -11,6 +11,7 @@ import secrets
 import uuid
 from dataclasses import dataclass
 from datetime import timedelta
+from typing import NoReturn
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
@@ -28,10 +29,13 @@ from ketapath.services.errors import (
 from ketapath.services.permissions import Actor
 
 __all__ = [
+    "CheckedPassword",
     "IssuedToken",
     "authenticate",
+    "check_password",
     "create_user",
     "hash_password",
+    "issue_login",
     "login",
     "logout",
     "verify_password",
@@ -120,32 +124,50 @@ def create_user(
     return user
 
 
-def login(
+@dataclass(frozen=True, slots=True)
+class CheckedPassword:
+    """A password that matched: whose, and the hash it matched (see :func:`issue_login`)."""
+
+    user_id: uuid.UUID
+    password_hash: str
+
+
+def check_password(session: Session, *, email: str, password: str) -> CheckedPassword:
+    """The first half of a login: the password check, which needs no writer.
+
+    argon2 takes tens of milliseconds by design; run inside a writer transaction it held up
+    every write of the clinic (SQLite has one writer). It runs here on a read snapshot, and a
+    refusal is audited as a read's entries are. An unknown e-mail is checked against a fixed
+    hash, so the answer's timing does not reveal which accounts exist.
+    """
+    user = UserRepository(session).by_email(email)
+    if user is None or not user.active:
+        verify_password(_DUMMY_HASH, password)
+        _refuse(session, user_id=None, reason="unknown")
+    if not verify_password(user.password_hash, password):
+        _refuse(session, user_id=user.id, reason=None)
+    return CheckedPassword(user.id, user.password_hash)
+
+
+def issue_login(
     session: Session,
     *,
-    email: str,
-    password: str,
+    checked: CheckedPassword,
     kind: str,
     lifetime: timedelta,
     client_address: str | None,
 ) -> IssuedToken:
-    """Check the password and issue a session (``kind="session"``) or API token (``"api"``)."""
-    user = UserRepository(session).by_email(email)
+    """The second half: a session (``kind="session"``) or API token (``"api"``), in a write.
+
+    The user is read again: deactivated, or given a new password, since :func:`check_password`
+    ran, the login is refused (and audited) rather than issued on the strength of a check
+    that no longer holds.
+    """
+    user = UserRepository(session).get(checked.user_id)
     if user is None or not user.active:
-        verify_password(_DUMMY_HASH, password)
-        audit.record(
-            session,
-            actor=None,
-            action="login_failed",
-            entity="user",
-            detail={"reason": "unknown"},
-        )
-        raise UnauthorizedError("wrong e-mail or password", keep_writes=True)
-    if not verify_password(user.password_hash, password):
-        audit.record(
-            session, actor=None, action="login_failed", entity="user", entity_id=user.id
-        )
-        raise UnauthorizedError("wrong e-mail or password", keep_writes=True)
+        _refuse(session, user_id=checked.user_id, reason="deactivated")
+    if user.password_hash != checked.password_hash:
+        _refuse(session, user_id=user.id, reason="password changed")
     token = secrets.token_urlsafe(32)
     csrf = secrets.token_urlsafe(24) if kind == "session" else None
     now = utcnow()
@@ -176,6 +198,44 @@ def login(
         detail={"kind": kind},
     )
     return IssuedToken(token, csrf, int(lifetime.total_seconds()), user)
+
+
+def login(
+    session: Session,
+    *,
+    email: str,
+    password: str,
+    kind: str,
+    lifetime: timedelta,
+    client_address: str | None,
+) -> IssuedToken:
+    """Both halves in one session: :func:`check_password`, then :func:`issue_login`.
+
+    For callers that already hold a writer (scripts, tests); the server runs the halves apart.
+    """
+    checked = check_password(session, email=email, password=password)
+    return issue_login(
+        session,
+        checked=checked,
+        kind=kind,
+        lifetime=lifetime,
+        client_address=client_address,
+    )
+
+
+def _refuse(
+    session: Session, *, user_id: uuid.UUID | None, reason: str | None
+) -> NoReturn:
+    """Audit a refused login and refuse it, with the same words whatever the reason."""
+    audit.record(
+        session,
+        actor=None,
+        action="login_failed",
+        entity="user",
+        entity_id=user_id,
+        detail={"reason": reason} if reason else None,
+    )
+    raise UnauthorizedError("wrong e-mail or password", keep_writes=True)
 
 
 @dataclass(frozen=True, slots=True)

@@ -10,7 +10,13 @@ from starlette.responses import RedirectResponse, Response
 
 from ketapath.config import Settings
 from ketapath.db.models import Role
-from ketapath.http import SESSION_COOKIE, SessionDep, client_address
+from ketapath.http import (
+    SESSION_COOKIE,
+    SessionDep,
+    WriteBatches,
+    client_address,
+    read_audited,
+)
 from ketapath.services import auth as auth_service
 from ketapath.services.errors import UnauthorizedError
 from ketapath.web.deps import WebUser
@@ -46,15 +52,19 @@ def login_page(request: Request, next: str | None = None) -> Response:
 
 
 @router.post("/login")
-def login(
+async def login(
     request: Request,
-    session: SessionDep,
     email: Annotated[str, Form(max_length=254)] = "",
     password: Annotated[str, Form(max_length=200)] = "",
     next: Annotated[str, Form(max_length=500)] = "",
 ) -> Response:
-    """Check the password, set the session cookie and go to the role's home page."""
-    settings: Settings = request.app.state.settings
+    """Check the password, set the session cookie and go to the role's home page.
+
+    As the API does: the password check (argon2) on a read snapshot in a thread, holding up no
+    writer, then the session issued in a short write (``WriteBatches``).
+    """
+    state = request.app.state
+    settings: Settings = state.settings
     errors = {}
     if not email:
         errors["email"] = "Enter your e-mail address."
@@ -68,16 +78,26 @@ def login(
             status_code=422,
         )
     try:
-        issued = auth_service.login(
-            session,
-            email=email,
-            password=password,
-            kind="session",
-            lifetime=timedelta(hours=settings.session_hours),
-            client_address=client_address(request),
+        checked = await read_audited(
+            state.session_factory,
+            state.database_threads,
+            state.audit_batches,
+            lambda session: auth_service.check_password(
+                session, email=email, password=password
+            ),
+        )
+        write_batches: WriteBatches = state.write_batches
+        issued = await write_batches.run(
+            lambda session: auth_service.issue_login(
+                session,
+                checked=checked,
+                kind="session",
+                lifetime=timedelta(hours=settings.session_hours),
+                client_address=client_address(request),
+            )
         )
     except UnauthorizedError:
-        # Handled here, so the request commits normally: the failed attempt stays audited.
+        # An audited refusal: its entry is committed before the error reaches here.
         return render(
             request,
             "auth/login.html",
