@@ -9,7 +9,10 @@ to the address with ``SO_REUSEPORT``, and the kernel spreads new connections acr
 hash of the client's address and port. The parent keeps a bound socket that never listens
 (so the port stays taken and a bad address fails before any worker starts), restarts a worker
 that dies, and stops them all on SIGINT or SIGTERM. A worker that fails at startup stops them
-all, as with uvicorn (it would fail again).
+all, as with uvicorn (it would fail again). A worker that keeps dying soon after it started
+(a crash on every request, memory exhausted) is restarted after a growing delay
+(:func:`restart_delay_s`) rather than twice a second, so that a crash loop neither takes the
+CPU from the workers still serving nor floods the log.
 """
 
 from __future__ import annotations
@@ -20,6 +23,8 @@ import signal
 import socket
 import sys
 import threading
+import time
+from dataclasses import dataclass
 from multiprocessing.process import BaseProcess
 from typing import Any
 
@@ -30,6 +35,33 @@ __all__ = ["ReusePortWorkers", "supported"]
 
 JOIN_TIMEOUT_S = 30.0
 POLL_INTERVAL_S = 0.5
+HEALTHY_AFTER_S = 10.0
+"""A worker that lived this long before dying is restarted at once (its crash was not a loop)."""
+FIRST_DELAY_S = 0.5
+MAX_DELAY_S = 30.0
+
+_log = logging.getLogger("uvicorn.error")
+
+
+def restart_delay_s(quick_deaths: int) -> float:
+    """The wait before restarting a worker that died ``quick_deaths`` times in a row.
+
+    Each quick death came within :data:`HEALTHY_AFTER_S` of the worker's start. None after a
+    healthy life, then 0.5 s, doubling up to 30 s.
+    """
+    if quick_deaths <= 0:
+        return 0.0
+    return min(MAX_DELAY_S, FIRST_DELAY_S * (1 << min(quick_deaths - 1, 16)))
+
+
+@dataclass
+class _Slot:
+    """One worker's place: its process (None while waiting to restart) and its history."""
+
+    process: BaseProcess | None
+    started_at: float
+    quick_deaths: int = 0
+    restart_at: float = 0.0
 
 
 def supported() -> bool:
@@ -56,9 +88,7 @@ def _serve_one(host: str, port: int, options: dict[str, Any]) -> None:
     try:
         sock = reuse_port_socket(host, port)
     except OSError as error:
-        logging.getLogger("uvicorn.error").error(
-            "cannot bind %s:%s: %s", host, port, error
-        )
+        _log.error("cannot bind %s:%s: %s", host, port, error)
         sys.exit(STARTUP_FAILURE)
     uvicorn.Server(config).run(sockets=[sock])
 
@@ -74,7 +104,7 @@ class ReusePortWorkers:
         self._port = port
         self._options = options
         self._context = multiprocessing.get_context("spawn")
-        self._processes: list[BaseProcess] = []
+        self._slots: list[_Slot] = []
         self._stopping = threading.Event()
         self._holder: socket.socket | None = None
 
@@ -100,7 +130,7 @@ class ReusePortWorkers:
         status = 0
         try:
             for _ in range(self._count):
-                self._processes.append(self._start())
+                self._slots.append(_Slot(self._start(), time.monotonic()))
             while not self._stopping.wait(POLL_INTERVAL_S):
                 if not self._replace_dead():
                     status = 1
@@ -123,24 +153,51 @@ class ReusePortWorkers:
         return process
 
     def _replace_dead(self) -> bool:
-        """Restart workers that died; False when one failed at startup (it would again)."""
-        for index, process in enumerate(self._processes):
-            if process.is_alive() or self._stopping.is_set():
-                continue
-            process.join()
-            if process.exitcode == STARTUP_FAILURE:
-                return False
-            self._processes[index] = self._start()
+        """Restart workers that died, each after its back-off.
+
+        False when one failed at startup (it would fail again).
+        """
+        now = time.monotonic()
+        for index, slot in enumerate(self._slots):
+            if self._stopping.is_set():
+                break
+            process = slot.process
+            if process is not None:
+                if process.is_alive():
+                    continue
+                process.join()
+                if process.exitcode == STARTUP_FAILURE:
+                    return False
+                lived_s = now - slot.started_at
+                slot.quick_deaths = (
+                    slot.quick_deaths + 1 if lived_s < HEALTHY_AFTER_S else 0
+                )
+                delay_s = restart_delay_s(slot.quick_deaths)
+                _log.warning(
+                    "worker %d (pid %s) exited with status %s after %.1f s; "
+                    "restarting it in %.1f s",
+                    index,
+                    process.pid,
+                    process.exitcode,
+                    lived_s,
+                    delay_s,
+                )
+                slot.process = None
+                slot.restart_at = now + delay_s
+            if now >= slot.restart_at:
+                slot.process = self._start()
+                slot.started_at = now
         return True
 
     def _stop(self, signum: int, frame: object) -> None:
         self._stopping.set()
 
     def _stop_all(self) -> None:
-        for process in self._processes:
+        processes = [slot.process for slot in self._slots if slot.process is not None]
+        for process in processes:
             if process.is_alive():
                 process.terminate()  # SIGTERM: uvicorn's graceful shutdown
-        for process in self._processes:
+        for process in processes:
             process.join(JOIN_TIMEOUT_S)
             if process.is_alive():
                 process.kill()
