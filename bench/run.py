@@ -23,6 +23,7 @@ import sys
 import tempfile
 import time
 import urllib.request
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -45,6 +46,10 @@ class Result:
     p99_ms: float
     errors: int
     requests: int
+    server_cpu_ms: float
+    """CPU time of the server's processes per request (user + system, all workers)."""
+    database_cpu_ms: float | None = None
+    """CPU time of PostgreSQL's processes per request (None for SQLite: it runs in the server)."""
 
 
 def yardstick_ms() -> float:
@@ -62,6 +67,61 @@ def yardstick_ms() -> float:
             total += number % 7
         best = min(best, time.perf_counter() - started)
     return best * 1000
+
+
+CLOCK_TICKS_PER_S = os.sysconf("SC_CLK_TCK")
+
+
+def cpu_s(pids: list[int]) -> float:
+    """User + system CPU time of ``pids`` so far (processes gone meanwhile count as 0)."""
+    total_ticks = 0
+    for pid in pids:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        total_ticks += int(fields[11]) + int(fields[12])  # utime, stime
+    return total_ticks / CLOCK_TICKS_PER_S
+
+
+def process_tree(pid: int) -> list[int]:
+    """``pid`` and its descendants (a server and its worker processes)."""
+    found = [pid]
+    for parent in found:
+        try:
+            tasks = Path(f"/proc/{parent}/task").iterdir()
+            for task in tasks:
+                found += [int(c) for c in (task / "children").read_text().split()]
+        except OSError:
+            continue
+    return found
+
+
+def postgres_pids() -> list[int]:
+    """Every PostgreSQL process on this machine (the server and its backends)."""
+    pids = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                if (entry / "comm").read_text().strip() in {"postgres", "postmaster"}:
+                    pids.append(int(entry.name))
+            except OSError:
+                continue
+    return pids
+
+
+def measured(
+    server: subprocess.Popen[bytes], *, postgres: bool, run: Callable[[], int]
+) -> tuple[float, float | None]:
+    """Run a cell (``run`` returns its request count); CPU ms per request of the server and
+    of PostgreSQL."""
+    server_pids = process_tree(server.pid)
+    database_pids = postgres_pids() if postgres else []
+    server_before, database_before = cpu_s(server_pids), cpu_s(database_pids)
+    requests = max(1, run())
+    server_ms = (cpu_s(server_pids) - server_before) * 1000 / requests
+    database_ms = (cpu_s(database_pids) - database_before) * 1000 / requests
+    return server_ms, database_ms if postgres else None
 
 
 def free_port() -> int:
@@ -185,6 +245,51 @@ def run_wrk(
     return rps, latencies["50"], latencies["99"], errors, total
 
 
+def run_cell(
+    wrk: str,
+    server: subprocess.Popen[bytes],
+    url: str,
+    lua: str,
+    *,
+    label: tuple[str, int, str],
+    connections: int,
+    seconds: int,
+    postgres: bool,
+) -> Result:
+    """One cell: wrk on ``url``, and the CPU the server (and PostgreSQL) spent on it."""
+    outcome: list[tuple[float, float, float, int, int]] = []
+
+    def run() -> int:
+        outcome.append(
+            run_wrk(wrk, url, connections=connections, seconds=seconds, lua=lua)
+        )
+        return outcome[0][4]
+
+    server_ms, database_ms = measured(server, postgres=postgres, run=run)
+    rps, p50, p99, errors, total = outcome[0]
+    target, workers, path = label
+    database = f"  db {database_ms:5.2f}" if database_ms is not None else ""
+    print(
+        f"{target:8} w={workers} {path[:12]:12} c={connections:<3} {rps:8.1f} req/s  "
+        f"p50 {p50:7.2f} ms  p99 {p99:7.2f} ms  errors {errors}  "
+        f"cpu/req: server {server_ms:5.2f} ms{database}",
+        flush=True,
+    )
+    return Result(
+        target,
+        workers,
+        path,
+        connections,
+        rps,
+        p50,
+        p99,
+        errors,
+        total,
+        server_ms,
+        database_ms,
+    )
+
+
 def lua_for(method: str, token: str, body: dict[str, object] | None) -> str:
     return LUA.format(
         method=method, token=token, body=json.dumps(json.dumps(body)) if body else "nil"
@@ -266,16 +371,17 @@ def bench_database(
         }
         for name, (url_, lua) in paths.items():
             for c in connections:
-                rps, p50, p99, errors, total = run_wrk(
-                    wrk, url_, connections=c, seconds=seconds, lua=lua
+                result = run_cell(
+                    wrk,
+                    server,
+                    url_,
+                    lua,
+                    label=(kind, workers, name),
+                    connections=c,
+                    seconds=seconds,
+                    postgres=kind == "postgres",
                 )
-                results.append(
-                    Result(kind, workers, name, c, rps, p50, p99, errors, total)
-                )
-                print(
-                    f"{kind:8} w={workers} {name:12} c={c:<3} {rps:8.1f} req/s  p50 {p50:7.2f} ms  p99 {p99:7.2f} ms  errors {errors}",
-                    flush=True,
-                )
+                results.append(result)
     finally:
         stop(server)
         if fresh is not None:
@@ -305,21 +411,17 @@ def bench_bare(
         wait_ready(f"http://127.0.0.1:{port}/bare")
         wait_workers(port, workers)
         for c in connections:
-            rps, p50, p99, errors, total = run_wrk(
-                wrk,
-                f"http://127.0.0.1:{port}/bare",
-                connections=c,
-                seconds=seconds,
-                lua=lua_for("GET", "none", None),
-            )
             results.append(
-                Result(
-                    "bare", workers, "GET static JSON", c, rps, p50, p99, errors, total
+                run_cell(
+                    wrk,
+                    server,
+                    f"http://127.0.0.1:{port}/bare",
+                    lua_for("GET", "none", None),
+                    label=("bare", workers, "GET static JSON"),
+                    connections=c,
+                    seconds=seconds,
+                    postgres=False,
                 )
-            )
-            print(
-                f"bare     w={workers} GET static   c={c:<3} {rps:8.1f} req/s  p50 {p50:7.2f} ms  p99 {p99:7.2f} ms",
-                flush=True,
             )
     finally:
         stop(server)
@@ -351,13 +453,19 @@ def write_markdown(
         "active esketamine sessions (bench/seed.py). Every request is authenticated (bearer "
         "token) and audited.",
         "",
-        "| target | workers | path | clients | req/s | p50 ms | p99 ms | errors |",
-        "|---|---:|---|---:|---:|---:|---:|---:|",
+        "CPU ms per request: the server's processes (user + system, every worker), and "
+        "PostgreSQL's processes for PostgreSQL; wrk's own CPU is not counted.",
+        "",
+        "| target | workers | path | clients | req/s | p50 ms | p99 ms | errors "
+        "| server CPU ms/req | PostgreSQL CPU ms/req |",
+        "|---|---:|---|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for r in results:
+        database = f"{r.database_cpu_ms:.2f}" if r.database_cpu_ms is not None else ""
         lines.append(
             f"| {r.target} | {r.workers} | {r.path} | {r.connections} | {r.requests_per_s:.0f} "
-            f"| {r.p50_ms:.1f} | {r.p99_ms:.1f} | {r.errors} |"
+            f"| {r.p50_ms:.1f} | {r.p99_ms:.1f} | {r.errors} | {r.server_cpu_ms:.2f} "
+            f"| {database} |"
         )
     lines += [
         "",
