@@ -72,16 +72,35 @@ def yardstick_ms() -> float:
 CLOCK_TICKS_PER_S = os.sysconf("SC_CLK_TCK")
 
 
-def cpu_s(pids: list[int]) -> float:
-    """User + system CPU time of ``pids`` so far (processes gone meanwhile count as 0)."""
-    total_ticks = 0
+def cpu_ticks(pids: list[int]) -> dict[tuple[int, int], int]:
+    """User + system clock ticks so far of each of ``pids`` still running.
+
+    Keyed by pid and start time, so that a process that started or ended between two samples
+    is told apart from another that got its pid.
+    """
+    ticks = {}
     for pid in pids:
         try:
             fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-        except OSError:
+        except OSError:  # gone
             continue
-        total_ticks += int(fields[11]) + int(fields[12])  # utime, stime
-    return total_ticks / CLOCK_TICKS_PER_S
+        # after the command name: fields 3… of proc(5); utime 14, stime 15, starttime 22
+        ticks[(pid, int(fields[19]))] = int(fields[11]) + int(fields[12])
+    return ticks
+
+
+def cpu_s_between(
+    before: dict[tuple[int, int], int], after: dict[tuple[int, int], int]
+) -> float:
+    """CPU seconds spent between two samples by the processes running at the second.
+
+    One that started in between counts from zero; one that ended in between is lost (its
+    time cannot be read any more): the figure can be low, never negative.
+    """
+    return (
+        sum(total - before.get(key, 0) for key, total in after.items())
+        / CLOCK_TICKS_PER_S
+    )
 
 
 def process_tree(pid: int) -> list[int]:
@@ -89,39 +108,47 @@ def process_tree(pid: int) -> list[int]:
     found = [pid]
     for parent in found:
         try:
-            tasks = Path(f"/proc/{parent}/task").iterdir()
-            for task in tasks:
-                found += [int(c) for c in (task / "children").read_text().split()]
+            tasks = list(Path(f"/proc/{parent}/task").iterdir())
         except OSError:
             continue
+        for task in tasks:
+            try:
+                found += [int(c) for c in (task / "children").read_text().split()]
+            except OSError:  # the thread ended meanwhile
+                continue
     return found
 
 
-def postgres_pids() -> list[int]:
-    """Every PostgreSQL process on this machine (the server and its backends)."""
+def postgres_pids(database: str) -> list[int]:
+    """The PostgreSQL backends serving ``database`` (their process titles name it)."""
     pids = []
     for entry in Path("/proc").iterdir():
         if entry.name.isdigit():
             try:
-                if (entry / "comm").read_text().strip() in {"postgres", "postmaster"}:
-                    pids.append(int(entry.name))
-            except OSError:
+                title = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode()
+            except (OSError, UnicodeDecodeError):
                 continue
+            if title.startswith("postgres:") and f" {database} " in title:
+                pids.append(int(entry.name))
     return pids
 
 
 def measured(
-    server: subprocess.Popen[bytes], *, postgres: bool, run: Callable[[], int]
+    server: subprocess.Popen[bytes], *, database: str | None, run: Callable[[], int]
 ) -> tuple[float, float | None]:
     """Run a cell (``run`` returns its request count); CPU ms per request of the server and
-    of PostgreSQL."""
-    server_pids = process_tree(server.pid)
-    database_pids = postgres_pids() if postgres else []
-    server_before, database_before = cpu_s(server_pids), cpu_s(database_pids)
+    of the PostgreSQL backends serving ``database`` (None: SQLite, in the server)."""
+
+    def sample() -> tuple[dict[tuple[int, int], int], dict[tuple[int, int], int]]:
+        backends = postgres_pids(database) if database else []
+        return cpu_ticks(process_tree(server.pid)), cpu_ticks(backends)
+
+    server_before, database_before = sample()
     requests = max(1, run())
-    server_ms = (cpu_s(server_pids) - server_before) * 1000 / requests
-    database_ms = (cpu_s(database_pids) - database_before) * 1000 / requests
-    return server_ms, database_ms if postgres else None
+    server_after, database_after = sample()
+    server_ms = cpu_s_between(server_before, server_after) * 1000 / requests
+    database_ms = cpu_s_between(database_before, database_after) * 1000 / requests
+    return server_ms, database_ms if database else None
 
 
 def free_port() -> int:
@@ -254,7 +281,7 @@ def run_cell(
     label: tuple[str, int, str],
     connections: int,
     seconds: int,
-    postgres: bool,
+    database: str | None,
 ) -> Result:
     """One cell: wrk on ``url``, and the CPU the server (and PostgreSQL) spent on it."""
     outcome: list[tuple[float, float, float, int, int]] = []
@@ -265,7 +292,7 @@ def run_cell(
         )
         return outcome[0][4]
 
-    server_ms, database_ms = measured(server, postgres=postgres, run=run)
+    server_ms, database_ms = measured(server, database=database, run=run)
     rps, p50, p99, errors, total = outcome[0]
     target, workers, path = label
     database = f"  db {database_ms:5.2f}" if database_ms is not None else ""
@@ -300,6 +327,8 @@ def bench_database(
     kind: str, *, wrk: str, seconds: int, connections: list[int], workers: int
 ) -> list[Result]:
     sys.path.insert(0, str(ROOT))
+    from sqlalchemy import make_url
+
     from bench.seed import seed
     from ketapath.db import migrate
     from ketapath.db.engine import make_engine, make_session_factory, session_scope
@@ -379,7 +408,7 @@ def bench_database(
                     label=(kind, workers, name),
                     connections=c,
                     seconds=seconds,
-                    postgres=kind == "postgres",
+                    database=make_url(url).database if fresh is not None else None,
                 )
                 results.append(result)
     finally:
@@ -420,7 +449,7 @@ def bench_bare(
                     label=("bare", workers, "GET static JSON"),
                     connections=c,
                     seconds=seconds,
-                    postgres=False,
+                    database=None,
                 )
             )
     finally:
@@ -453,8 +482,10 @@ def write_markdown(
         "active esketamine sessions (bench/seed.py). Every request is authenticated (bearer "
         "token) and audited.",
         "",
-        "CPU ms per request: the server's processes (user + system, every worker), and "
-        "PostgreSQL's processes for PostgreSQL; wrk's own CPU is not counted.",
+        "CPU ms per request: the server's processes (user + system, every worker), and for "
+        "PostgreSQL the backends serving the benchmark's database (not its background "
+        "writers); wrk's own CPU is not counted. A process that ends during a cell is not "
+        "counted, so a figure can be low, never high.",
         "",
         "| target | workers | path | clients | req/s | p50 ms | p99 ms | errors "
         "| server CPU ms/req | PostgreSQL CPU ms/req |",

@@ -17,6 +17,7 @@ import threading
 from collections.abc import AsyncIterator, Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
+from datetime import timedelta
 from pathlib import Path
 from typing import Annotated, Any, TypeVar
 
@@ -33,6 +34,8 @@ from ketapath.db.engine import (
 )
 from ketapath.db.models import AuditEntry
 from ketapath.db.repositories.base import insert_now
+from ketapath.services import auth as auth_service
+from ketapath.services.auth import IssuedToken
 from ketapath.services.errors import ServiceError
 
 __all__ = [
@@ -51,6 +54,7 @@ __all__ = [
     "get_session",
     "in_batch",
     "in_transaction",
+    "log_in",
     "read_audited",
     "read_snapshot",
     "start_write",
@@ -306,6 +310,41 @@ async def read_audited(
     return outcome
 
 
+async def log_in(
+    request: Request, *, email: str, password: str, kind: str, lifetime: timedelta
+) -> IssuedToken:
+    """Log in, for the API and the sign-in form alike: a read, a password check, a short write.
+
+    The account is found on a read snapshot (a database thread, briefly); the password is
+    checked (argon2, tens of milliseconds) in the thread pool, holding neither SQLite's writer
+    lock nor a database thread, so that logins hold up no other request; the token is then
+    issued, or the refusal audited, in a write batch. A refusal raises
+    :class:`~ketapath.services.errors.UnauthorizedError` once its audit entry is committed.
+    """
+    state = request.app.state
+    candidate = await read_audited(
+        state.session_factory,
+        state.database_threads,
+        state.audit_batches,
+        lambda session: auth_service.find_login(session, email=email),
+    )
+    matched = await run_in_threadpool(
+        auth_service.password_matches, candidate, password
+    )
+    write_batches: WriteBatches = state.write_batches
+    address = client_address(request)
+    return await write_batches.run(
+        lambda session: auth_service.issue_login(
+            session,
+            candidate=candidate,
+            password_matched=matched,
+            kind=kind,
+            lifetime=lifetime,
+            client_address=address,
+        )
+    )
+
+
 @dataclass
 class _Batch:
     entries: list[AuditEntry] = field(default_factory=list)
@@ -466,8 +505,10 @@ class WriteBatches:
     5 ms switch interval), so a batch ran at a fraction of its speed; its commit alone took
     12 ms (p50) for 3 ms of work. The writes are short and CPU-bound; what still blocks the
     loop is a commit that checkpoints the WAL and syncs the database file (about one commit in
-    ten under the load benchmark, 16 ms). Slow writes (a login's password check) use
-    :meth:`run_alone` instead. With several worker processes on one file, processes take
+    ten under the load benchmark, 16 ms). A write that must not wait in a batch, nor hold up
+    the writes behind it, uses :meth:`run_alone` (the audit entries of reads,
+    :class:`AuditBatches`); a slow check runs before its write, outside any (a login's
+    password, :func:`log_in`). With several worker processes on one file, processes take
     turns: each hands the writer lock over once per batch, to a process already waiting for
     it in the kernel.
     """
@@ -496,8 +537,8 @@ class WriteBatches:
     async def run_alone(self, work: Callable[[Session], T]) -> T:
         """``work(session)`` in a transaction of its own, in a worker thread.
 
-        For a slow write (a login's password check takes tens of milliseconds of argon2):
-        in a batch it would hold up the writes after it, and on SQLite the event loop.
+        Not on the event loop, and not in a batch that the writes queued behind it would wait
+        for: :class:`AuditBatches` commits the audit entries of many reads this way.
         """
         writers = self._writers
         factory = self._factory()

@@ -316,26 +316,33 @@ def test_a_write_waits_for_a_writer_without_the_file_lock_off_the_event_loop(
 LOGIN = {"email": "bench-nurse@example.org", "password": "bench-password-1"}
 
 
-def test_a_refused_login_checks_the_password_in_a_read_thread(
+def login_hops(seeded: Seeded) -> list[str]:
+    """A login's hops: find the account (a database thread), check the password (the thread
+    pool), then issue the token or audit the refusal in a write batch (on PostgreSQL a
+    database thread; on SQLite on the event loop)."""
+    sqlite = seeded.engine.dialect.name == "sqlite"
+    return ["read_snapshot", "password_matches"] + ([] if sqlite else ["in_batch"])
+
+
+def test_a_refused_login_checks_the_password_apart_and_is_audited(
     seeded: Seeded, hops: list[str]
 ) -> None:
-    """argon2 takes tens of milliseconds: in a thread on a read snapshot, never on the loop
-    or in a write batch; the refusal is audited (its entry committed by AuditBatches)."""
     before = seeded.audit_count()
     response = seeded.client.post(
         "/api/v1/auth/login",
         json={"email": "nobody@example.org", "password": "wrong-password"},
     )
     assert response.status_code == 401
-    assert hops == ["read_snapshot", "in_transaction"]
+    assert hops == login_hops(seeded)
     assert seeded.audit_count() == before + 1
 
 
-def test_a_login_is_a_read_then_a_short_write(seeded: Seeded, hops: list[str]) -> None:
+def test_a_login_is_a_read_a_password_check_and_a_short_write(
+    seeded: Seeded, hops: list[str]
+) -> None:
     response = seeded.client.post("/api/v1/auth/login", json=LOGIN)
     assert response.status_code == 200, response.text
-    sqlite = seeded.engine.dialect.name == "sqlite"
-    assert hops == ["read_snapshot"] + ([] if sqlite else ["in_batch"])
+    assert hops == login_hops(seeded)
     token = response.json()["token"]
     me = seeded.client.get(
         "/api/v1/auth/me", headers={"Authorization": f"Bearer {token}"}
@@ -363,24 +370,46 @@ def slow_password_check(monkeypatch: pytest.MonkeyPatch) -> Iterator[threading.E
         release.set()
 
 
-def test_writes_go_on_while_a_password_is_checked(
-    seeded: Seeded, slow_password_check: threading.Event
-) -> None:
-    """A login's argon2 check holds no writer lock: a write made meanwhile answers at once.
+def api_login(seeded: Seeded) -> int:
+    return seeded.client.post("/api/v1/auth/login", json=LOGIN).status_code
 
-    (It used to hold SQLite's writer lock for the whole check, and every write of the clinic
-    waited behind it.)
+
+def web_login(seeded: Seeded) -> int:
+    return seeded.client.post("/login", data=LOGIN, follow_redirects=False).status_code
+
+
+@pytest.mark.parametrize(
+    ("login", "logged_in"), [(api_login, 200), (web_login, 303)], ids=["api", "web"]
+)
+@pytest.mark.parametrize(
+    ("request_", "answered"),
+    [(write_vitals, 201), (read_board, 200)],
+    ids=["write", "read"],
+)
+def test_requests_go_on_while_a_password_is_checked(
+    seeded: Seeded,
+    slow_password_check: threading.Event,
+    login: Callable[[Seeded], int],
+    logged_in: int,
+    request_: Callable[[Seeded], int],
+    answered: int,
+) -> None:
+    """A login's argon2 check holds up no other request: a write or a read made meanwhile
+    answers at once, from the API or the sign-in form.
+
+    (The check used to hold SQLite's writer lock, then a database thread: every write, then
+    every read behind it, waited for it.)
     """
     with ThreadPoolExecutor(2) as pool:
-        login = pool.submit(seeded.client.post, "/api/v1/auth/login", json=LOGIN)
+        logging_in = pool.submit(login, seeded)
         time.sleep(0.3)  # the login is now in its password check
-        write = pool.submit(write_vitals, seeded)
+        other = pool.submit(request_, seeded)
         try:
-            assert write.result(timeout=5) == 201
-            assert not login.done()
+            assert other.result(timeout=5) == answered
+            assert not logging_in.done()
         finally:
             slow_password_check.set()
-        assert login.result(timeout=10).status_code == 200
+        assert logging_in.result(timeout=10) == logged_in
 
 
 @pytest.mark.parametrize("change", ["new password", "deactivated"])
@@ -427,7 +456,7 @@ def test_a_read_that_writes_anything_but_audit_entries_is_refused(
     seeded: Seeded,
 ) -> None:
     """The read path's guard: a GET that changed a row would bypass SQLite's writer lock."""
-    from ketapath.api.work import Work
+    from ketapath.api.work import Credentials, Work
 
     factory = make_session_factory(seeded.engine)
     writers = SerialWriters.for_engine(seeded.engine)
@@ -438,7 +467,7 @@ def test_a_read_that_writes_anything_but_audit_entries_is_refused(
         write_batches=(writes := WriteBatches(lambda: factory, writers, threads)),
         audit=AuditBatches(writes),
         writes=False,
-        credentials=None,
+        credentials=Credentials(seeded.ids["token"], False, None),
         client_address=None,
     )
 

@@ -61,7 +61,7 @@ class Clock:
 @pytest.fixture
 def clock(monkeypatch: pytest.MonkeyPatch) -> Clock:
     fake = Clock()
-    monkeypatch.setattr("ketapath.cli.workers.time.monotonic", fake)
+    monkeypatch.setattr("ketapath.cli.workers.monotonic", fake)
     return fake
 
 
@@ -120,3 +120,40 @@ def test_a_worker_that_cannot_start_stops_them_all(clock: Clock) -> None:
     workers = Workers(clock)
     workers.started[-1].exitcode = STARTUP_FAILURE
     assert not workers._replace_dead()
+
+
+def test_a_worker_that_cannot_be_started_is_tried_again_later(clock: Clock) -> None:
+    workers = Workers(clock)
+    failing = [True]
+    start = workers._start
+
+    def start_or_fail() -> FakeProcess:
+        if failing[0]:
+            raise OSError(11, "Resource temporarily unavailable")
+        return start()
+
+    workers._start = start_or_fail  # type: ignore[method-assign]
+    clock.now += HEALTHY_AFTER_S
+    workers.crash()
+    starts = len(workers.started)
+    assert workers._replace_dead()  # the healthy one's restart fails: no exception
+    assert workers._slots[0].process is None
+    failing[0] = False
+    assert workers._replace_dead()
+    assert len(workers.started) == starts  # waits its back-off first
+    clock.now += FIRST_DELAY_S
+    assert workers._replace_dead()
+    assert len(workers.started) == starts + 1
+
+
+def test_stopping_while_a_worker_waits_starts_nothing_more(clock: Clock) -> None:
+    workers = Workers(clock)
+    clock.now += 1.0
+    workers.crash()
+    workers._replace_dead()  # now waiting for its restart
+    workers._stopping.set()
+    clock.now += MAX_DELAY_S
+    starts = len(workers.started)
+    assert workers._replace_dead()
+    assert len(workers.started) == starts
+    workers._stop_all()  # the empty slot is skipped

@@ -1,4 +1,4 @@
-"""bench.run's CPU accounting: a server's process tree and the CPU time it spent."""
+"""bench.run's CPU accounting: a server's process tree and the CPU time it spent in a cell."""
 
 from __future__ import annotations
 
@@ -8,46 +8,77 @@ import time
 from pathlib import Path
 
 import pytest
-from bench.run import cpu_s, process_tree
+from bench.run import cpu_s_between, cpu_ticks, process_tree
 
 pytestmark = pytest.mark.skipif(
     not Path("/proc/self/stat").exists(), reason="reads Linux's /proc"
 )
 
-BUSY_THEN_WAIT = (
-    "import time\n"
-    "end = time.process_time() + 0.4\n"
-    "while time.process_time() < end: pass\n"
-    "time.sleep(30)\n"
-)
+
+def burner(seconds: float, then: str) -> str:
+    """Python source that burns ``seconds`` of CPU, then runs ``then``."""
+    return (
+        "import time\n"
+        f"end = time.process_time() + {seconds}\n"
+        "while time.process_time() < end: pass\n"
+        f"{then}\n"
+    )
 
 
-def test_the_tree_holds_the_workers_and_counts_the_cpu_they_spent() -> None:
+def spawning(source: str) -> str:
+    return f"subprocess.Popen([sys.executable, '-c', {source!r}])"
+
+
+def wait_for(condition, what: str) -> None:
+    deadline = time.monotonic() + 20
+    while not condition():
+        assert time.monotonic() < deadline, what
+        time.sleep(0.05)
+
+
+def test_a_worker_started_after_the_first_sample_counts_from_zero() -> None:
+    """The server's tree is listed again at the end: a grandchild that started (and worked)
+    after the first sample is counted, in full."""
+    worker = "import subprocess, sys, time\n" + spawning(burner(0.4, "time.sleep(30)"))
     parent = subprocess.Popen(
         [
             sys.executable,
             "-c",
             "import subprocess, sys, time\n"
-            f"subprocess.Popen([sys.executable, '-c', {BUSY_THEN_WAIT!r}])\n"
+            "time.sleep(0.5)\n"
+            f"{spawning(worker + chr(10) + 'time.sleep(30)')}\n"
             "time.sleep(30)\n",
         ]
     )
     try:
-        deadline = time.monotonic() + 20
-        while len(process_tree(parent.pid)) < 2:
-            assert time.monotonic() < deadline, "the worker never started"
-            time.sleep(0.05)
-        tree = process_tree(parent.pid)
-        assert tree[0] == parent.pid
-        worker = tree[1]
-        while cpu_s([worker]) < 0.35:
-            assert time.monotonic() < deadline, cpu_s([worker])
-            time.sleep(0.05)
-        spent = cpu_s(tree)
-        time.sleep(0.3)  # now both only sleep
-        assert cpu_s(tree) - spent < 0.1
-        assert cpu_s([worker, 2**22 + 12345]) == cpu_s([worker])  # a pid gone counts 0
+        before = cpu_ticks(process_tree(parent.pid))
+        assert [pid for pid, _ in before] == [parent.pid]
+        wait_for(lambda: len(process_tree(parent.pid)) == 3, "no grandchild")
+        grandchild = process_tree(parent.pid)[2]
+        wait_for(
+            lambda: cpu_s_between({}, cpu_ticks([grandchild])) >= 0.35,
+            "the grandchild did not burn",
+        )
+        after = cpu_ticks(process_tree(parent.pid))
+        assert 0.35 <= cpu_s_between(before, after) < 2.0
     finally:
         for pid in reversed(process_tree(parent.pid)):
             subprocess.run(["kill", str(pid)], check=False)
         parent.wait(timeout=10)
+
+
+def test_a_process_that_ends_between_samples_is_lost_never_negative() -> None:
+    short = subprocess.Popen([sys.executable, "-c", burner(0.3, "time.sleep(0.5)")])
+    try:
+        wait_for(
+            lambda: cpu_s_between({}, cpu_ticks([short.pid])) >= 0.25,
+            "it did not burn",
+        )
+        before = cpu_ticks([short.pid])
+        short.wait(timeout=20)
+        after = cpu_ticks([short.pid])
+        assert after == {}
+        assert cpu_s_between(before, after) == 0.0
+    finally:
+        short.kill()
+        short.wait(timeout=10)

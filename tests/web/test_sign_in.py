@@ -39,15 +39,21 @@ def test_signing_in_sets_the_session_and_goes_to_the_roles_home(
     assert len(logins) == 1
 
 
-@pytest.mark.parametrize("known", [True, False], ids=["wrong password", "unknown"])
-def test_a_refused_sign_in_says_the_same_and_is_audited(
-    client: TestClient, session: Session, known: bool
+@pytest.mark.parametrize("case", ["wrong password", "unknown", "inactive"])
+def test_a_refused_sign_in_says_the_same_and_is_audited_with_its_reason(
+    client: TestClient, session: Session, case: str
 ) -> None:
     user = make_user(session, make_clinic(session), role=Role.NURSE)
-    email = user.email if known else "nobody@example.org"
+    email, password = user.email, "not the password"
+    if case == "unknown":
+        email = "nobody@example.org"
+    if case == "inactive":  # the right password, on an account switched off
+        user.active = False
+        session.flush()
+        password = TEST_PASSWORD
     response = client.post(
         "/login",
-        data={"email": email, "password": "not the password"},
+        data={"email": email, "password": password},
         follow_redirects=False,
     )
     assert response.status_code == 401
@@ -55,5 +61,9 @@ def test_a_refused_sign_in_says_the_same_and_is_audited(
     assert "ketapath_session" not in response.cookies
     assert session.scalars(select(AuthToken)).all() == []
     (refusal,) = refusals(session)
-    assert refusal.entity_id == (str(user.id) if known else None)
-    assert refusal.detail == ({} if known else {"reason": "unknown"})
+    expected = {
+        "wrong password": (str(user.id), {}),
+        "unknown": (None, {"reason": "unknown"}),
+        "inactive": (str(user.id), {"reason": "inactive"}),
+    }[case]
+    assert (refusal.entity_id, refusal.detail) == expected

@@ -7,10 +7,10 @@ from datetime import timedelta
 from fastapi import APIRouter, Request, Response, status
 from sqlalchemy.orm import Session
 
-from ketapath.api.work import PublicWorkDep, WorkDep
+from ketapath.api.work import WorkDep
 from ketapath.config import Settings
 from ketapath.db.repositories.users import UserRepository
-from ketapath.http import SESSION_COOKIE, client_address
+from ketapath.http import SESSION_COOKIE, log_in
 from ketapath.schemas.auth import LoginRequest, TokenRead, UserRead
 from ketapath.services import auth as auth_service
 
@@ -18,52 +18,40 @@ router = APIRouter(prefix="/auth", tags=["auth"])
 
 
 @router.post("/login", response_model=TokenRead)
-async def login(
-    work: PublicWorkDep, request: Request, response: Response, data: LoginRequest
-) -> TokenRead:
+async def login(request: Request, response: Response, data: LoginRequest) -> TokenRead:
     """Log in. ``kind=session`` also sets an HttpOnly cookie; send the CSRF token as X-CSRF-Token.
 
-    The password check (argon2, tens of milliseconds) runs on a read snapshot in a thread,
-    holding up no writer; the token is then issued in a short write.
+    The password check (argon2) holds up no other request (:func:`~ketapath.http.log_in`).
     """
-    checked = await work.read(
-        lambda session: auth_service.check_password(
-            session, email=data.email, password=data.password
-        )
+    settings: Settings = request.app.state.settings
+    lifetime = (
+        timedelta(hours=settings.session_hours)
+        if data.kind == "session"
+        else timedelta(days=settings.api_token_days)
     )
-
-    def run(session: Session) -> TokenRead:
-        settings: Settings = request.app.state.settings
-        lifetime = (
-            timedelta(hours=settings.session_hours)
-            if data.kind == "session"
-            else timedelta(days=settings.api_token_days)
+    issued = await log_in(
+        request,
+        email=data.email,
+        password=data.password,
+        kind=data.kind,
+        lifetime=lifetime,
+    )
+    if data.kind == "session":
+        response.set_cookie(
+            SESSION_COOKIE,
+            issued.token,
+            max_age=issued.expires_in_s,
+            httponly=True,
+            secure=settings.cookie_secure,
+            samesite="lax",
+            path="/",
         )
-        issued = auth_service.issue_login(
-            session,
-            checked=checked,
-            kind=data.kind,
-            lifetime=lifetime,
-            client_address=client_address(request),
-        )
-        if data.kind == "session":
-            response.set_cookie(
-                SESSION_COOKIE,
-                issued.token,
-                max_age=issued.expires_in_s,
-                httponly=True,
-                secure=settings.cookie_secure,
-                samesite="lax",
-                path="/",
-            )
-        return TokenRead(
-            token=issued.token,
-            csrf_token=issued.csrf_token,
-            expires_in_s=issued.expires_in_s,
-            user=UserRead.model_validate(issued.user),
-        )
-
-    return await work.run(run)
+    return TokenRead(
+        token=issued.token,
+        csrf_token=issued.csrf_token,
+        expires_in_s=issued.expires_in_s,
+        user=UserRead.model_validate(issued.user),
+    )
 
 
 @router.post("/logout", status_code=status.HTTP_204_NO_CONTENT)

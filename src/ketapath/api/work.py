@@ -42,7 +42,7 @@ from ketapath.services import auth as auth_service
 from ketapath.services.errors import ForbiddenError, UnauthorizedError
 from ketapath.services.permissions import Actor
 
-__all__ = ["Credentials", "PublicWorkDep", "Work", "WorkDep"]
+__all__ = ["Credentials", "Work", "WorkDep"]
 
 T = TypeVar("T")
 
@@ -67,7 +67,7 @@ class Work:
         write_batches: WriteBatches,
         audit: AuditBatches,
         writes: bool,
-        credentials: Credentials | None,
+        credentials: Credentials,
         client_address: str | None,
     ) -> None:
         self._factory = factory
@@ -91,25 +91,17 @@ class Work:
         return await self.run(lambda session: fn(session, self.authenticate(session)))
 
     async def run(self, fn: Callable[[Session], T]) -> T:
-        """Run ``fn(session)`` with no caller check (logging in, public questionnaire links)."""
-        if not self._writes:
-            return await self.read(fn)
-        return await self._write_batches.run(fn)
+        """Run ``fn(session)``: on a read snapshot for GET and HEAD, in a write batch otherwise.
 
-    async def read(self, fn: Callable[[Session], T]) -> T:
-        """Run ``fn(session)`` on a read snapshot in a worker thread, whatever the method.
-
-        Also the first half of a write whose checks are slow (a login's password): the check
-        runs here, without the writer lock or a place in a batch, and the write that follows
-        is short. ``fn`` may add audit entries and nothing else (:func:`~ketapath.http.end_read`).
+        No caller check here: :meth:`__call__` and :meth:`as_caller` authenticate inside ``fn``.
         """
-        return await read_audited(self._factory, self._threads, self._audit, fn)
+        if not self._writes:
+            return await read_audited(self._factory, self._threads, self._audit, fn)
+        return await self._write_batches.run(fn)
 
     def authenticate(self, session: Session) -> auth_service.Authenticated:
         """The caller behind the credentials; unsafe cookie requests must echo the CSRF token."""
         credentials = self._credentials
-        if credentials is None:
-            raise UnauthorizedError("login required")
         authenticated = auth_service.authenticate(
             session, token=credentials.token, client_address=self._client_address
         )
@@ -122,7 +114,7 @@ class Work:
         return authenticated
 
 
-def _work(request: Request, credentials: Credentials | None) -> Work:
+def _work(request: Request, credentials: Credentials) -> Work:
     state = request.app.state
     return Work(
         factory=state.session_factory,
@@ -151,10 +143,4 @@ async def get_work(request: Request) -> Work:
     raise UnauthorizedError("login required")
 
 
-async def get_public_work(request: Request) -> Work:
-    """:class:`Work` for the endpoints that need no login (logging in)."""
-    return _work(request, None)
-
-
 WorkDep = Annotated[Work, Depends(get_work)]
-PublicWorkDep = Annotated[Work, Depends(get_public_work)]

@@ -23,9 +23,9 @@ import signal
 import socket
 import sys
 import threading
-import time
 from dataclasses import dataclass
 from multiprocessing.process import BaseProcess
+from time import monotonic
 from typing import Any
 
 import uvicorn
@@ -130,7 +130,7 @@ class ReusePortWorkers:
         status = 0
         try:
             for _ in range(self._count):
-                self._slots.append(_Slot(self._start(), time.monotonic()))
+                self._slots.append(_Slot(self._start(), monotonic()))
             while not self._stopping.wait(POLL_INTERVAL_S):
                 if not self._replace_dead():
                     status = 1
@@ -157,7 +157,7 @@ class ReusePortWorkers:
 
         False when one failed at startup (it would fail again).
         """
-        now = time.monotonic()
+        now = monotonic()
         for index, slot in enumerate(self._slots):
             if self._stopping.is_set():
                 break
@@ -169,25 +169,36 @@ class ReusePortWorkers:
                 if process.exitcode == STARTUP_FAILURE:
                     return False
                 lived_s = now - slot.started_at
-                slot.quick_deaths = (
-                    slot.quick_deaths + 1 if lived_s < HEALTHY_AFTER_S else 0
+                self._wait_to_restart(
+                    slot, now, lived_s, f"exited with status {process.exitcode}", index
                 )
-                delay_s = restart_delay_s(slot.quick_deaths)
-                _log.warning(
-                    "worker %d (pid %s) exited with status %s after %.1f s; "
-                    "restarting it in %.1f s",
-                    index,
-                    process.pid,
-                    process.exitcode,
-                    lived_s,
-                    delay_s,
-                )
-                slot.process = None
-                slot.restart_at = now + delay_s
             if now >= slot.restart_at:
-                slot.process = self._start()
+                try:
+                    slot.process = self._start()
+                except OSError as error:  # no memory or processes left: try again later
+                    self._wait_to_restart(
+                        slot, now, 0.0, f"could not start ({error})", index
+                    )
+                    continue
                 slot.started_at = now
         return True
+
+    def _wait_to_restart(
+        self, slot: _Slot, now: float, lived_s: float, what: str, index: int
+    ) -> None:
+        slot.quick_deaths = slot.quick_deaths + 1 if lived_s < HEALTHY_AFTER_S else 0
+        delay_s = restart_delay_s(slot.quick_deaths)
+        pid = slot.process.pid if slot.process is not None else None
+        _log.warning(
+            "worker %d (pid %s) %s after %.1f s; restarting it in %.1f s",
+            index,
+            pid,
+            what,
+            lived_s,
+            delay_s,
+        )
+        slot.process = None
+        slot.restart_at = now + delay_s
 
     def _stop(self, signum: int, frame: object) -> None:
         self._stopping.set()

@@ -29,15 +29,15 @@ from ketapath.services.errors import (
 from ketapath.services.permissions import Actor
 
 __all__ = [
-    "CheckedPassword",
     "IssuedToken",
+    "LoginCandidate",
     "authenticate",
-    "check_password",
     "create_user",
+    "find_login",
     "hash_password",
     "issue_login",
-    "login",
     "logout",
+    "password_matches",
     "verify_password",
 ]
 
@@ -125,48 +125,63 @@ def create_user(
 
 
 @dataclass(frozen=True, slots=True)
-class CheckedPassword:
-    """A password that matched: whose, and the hash it matched (see :func:`issue_login`)."""
+class LoginCandidate:
+    """The account an e-mail names, as a login needs it (see :func:`find_login`)."""
 
-    user_id: uuid.UUID
+    user_id: uuid.UUID | None
+    """None: no account has this e-mail."""
+    active: bool
     password_hash: str
+    """The account's hash, or a fixed one for no account (checked all the same)."""
 
 
-def check_password(session: Session, *, email: str, password: str) -> CheckedPassword:
-    """The first half of a login: the password check, which needs no writer.
+def find_login(session: Session, *, email: str) -> LoginCandidate:
+    """A login, step 1 of 3 (a read): the account an e-mail names.
 
-    argon2 takes tens of milliseconds by design; run inside a writer transaction it held up
-    every write of the clinic (SQLite has one writer). It runs here on a read snapshot, and a
-    refusal is audited as a read's entries are. An unknown e-mail is checked against a fixed
-    hash, so the answer's timing does not reveal which accounts exist.
+    A login is a read, a password check and a short write, run apart: argon2 takes tens of
+    milliseconds by design, and inside a writer transaction it held up every write of the
+    clinic (SQLite has one writer); in a database thread, every read behind it.
     """
     user = UserRepository(session).by_email(email)
-    if user is None or not user.active:
-        verify_password(_DUMMY_HASH, password)
-        _refuse(session, user_id=None, reason="unknown")
-    if not verify_password(user.password_hash, password):
-        _refuse(session, user_id=user.id, reason=None)
-    return CheckedPassword(user.id, user.password_hash)
+    if user is None:
+        return LoginCandidate(None, False, _DUMMY_HASH)
+    return LoginCandidate(user.id, user.active, user.password_hash)
+
+
+def password_matches(candidate: LoginCandidate, password: str) -> bool:
+    """Step 2 (no database): argon2. Run it in a thread, never on the event loop.
+
+    Also checked for an unknown or inactive account (against the fixed hash, or the
+    account's), so that the answer's timing does not reveal which accounts exist.
+    """
+    return verify_password(candidate.password_hash, password)
 
 
 def issue_login(
     session: Session,
     *,
-    checked: CheckedPassword,
+    candidate: LoginCandidate,
+    password_matched: bool,
     kind: str,
     lifetime: timedelta,
     client_address: str | None,
 ) -> IssuedToken:
-    """The second half: a session (``kind="session"``) or API token (``"api"``), in a write.
+    """Step 3 (a write): a session (``kind="session"``) or API token (``"api"``), or a refusal.
 
-    The user is read again: deactivated, or given a new password, since :func:`check_password`
-    ran, the login is refused (and audited) rather than issued on the strength of a check
-    that no longer holds.
+    Every refusal gives the same words and is audited with its reason. The account is read
+    again: one deactivated, or given a new password, since :func:`find_login` is refused
+    rather than logged in on the strength of a check that no longer holds.
     """
-    user = UserRepository(session).get(checked.user_id)
+    if candidate.user_id is None:
+        _refuse(session, user_id=None, reason="unknown")
+    if not candidate.active:
+        _refuse(session, user_id=candidate.user_id, reason="inactive")
+    if not password_matched:
+        _refuse(session, user_id=candidate.user_id, reason=None)
+    user = UserRepository(session).get(candidate.user_id)
     if user is None or not user.active:
-        _refuse(session, user_id=checked.user_id, reason="deactivated")
-    if user.password_hash != checked.password_hash:
+        _refuse(session, user_id=candidate.user_id, reason="deactivated")
+    if user.password_hash != candidate.password_hash:
         _refuse(session, user_id=user.id, reason="password changed")
     token = secrets.token_urlsafe(32)
     csrf = secrets.token_urlsafe(24) if kind == "session" else None
@@ -198,29 +213,6 @@ def issue_login(
         detail={"kind": kind},
     )
     return IssuedToken(token, csrf, int(lifetime.total_seconds()), user)
-
-
-def login(
-    session: Session,
-    *,
-    email: str,
-    password: str,
-    kind: str,
-    lifetime: timedelta,
-    client_address: str | None,
-) -> IssuedToken:
-    """Both halves in one session: :func:`check_password`, then :func:`issue_login`.
-
-    For callers that already hold a writer (scripts, tests); the server runs the halves apart.
-    """
-    checked = check_password(session, email=email, password=password)
-    return issue_login(
-        session,
-        checked=checked,
-        kind=kind,
-        lifetime=lifetime,
-        client_address=client_address,
-    )
 
 
 def _refuse(

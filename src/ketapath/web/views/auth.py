@@ -10,13 +10,7 @@ from starlette.responses import RedirectResponse, Response
 
 from ketapath.config import Settings
 from ketapath.db.models import Role
-from ketapath.http import (
-    SESSION_COOKIE,
-    SessionDep,
-    WriteBatches,
-    client_address,
-    read_audited,
-)
+from ketapath.http import SESSION_COOKIE, SessionDep, client_address, log_in
 from ketapath.services import auth as auth_service
 from ketapath.services.errors import UnauthorizedError
 from ketapath.web.deps import WebUser
@@ -60,11 +54,10 @@ async def login(
 ) -> Response:
     """Check the password, set the session cookie and go to the role's home page.
 
-    As the API does: the password check (argon2) on a read snapshot in a thread, holding up no
-    writer, then the session issued in a short write (``WriteBatches``).
+    As the API does (:func:`~ketapath.http.log_in`): the password check holds up no other
+    request.
     """
-    state = request.app.state
-    settings: Settings = state.settings
+    settings: Settings = request.app.state.settings
     errors = {}
     if not email:
         errors["email"] = "Enter your e-mail address."
@@ -78,23 +71,12 @@ async def login(
             status_code=422,
         )
     try:
-        checked = await read_audited(
-            state.session_factory,
-            state.database_threads,
-            state.audit_batches,
-            lambda session: auth_service.check_password(
-                session, email=email, password=password
-            ),
-        )
-        write_batches: WriteBatches = state.write_batches
-        issued = await write_batches.run(
-            lambda session: auth_service.issue_login(
-                session,
-                checked=checked,
-                kind="session",
-                lifetime=timedelta(hours=settings.session_hours),
-                client_address=client_address(request),
-            )
+        issued = await log_in(
+            request,
+            email=email,
+            password=password,
+            kind="session",
+            lifetime=timedelta(hours=settings.session_hours),
         )
     except UnauthorizedError:
         # An audited refusal: its entry is committed before the error reaches here.
