@@ -23,7 +23,6 @@ import sys
 import tempfile
 import time
 import urllib.request
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -133,22 +132,14 @@ def postgres_pids(database: str) -> list[int]:
     return pids
 
 
-def measured(
-    server: subprocess.Popen[bytes], *, database: str | None, run: Callable[[], int]
-) -> tuple[float, float | None]:
-    """Run a cell (``run`` returns its request count); CPU ms per request of the server and
-    of the PostgreSQL backends serving ``database`` (None: SQLite, in the server)."""
+CpuSample = tuple[dict[tuple[int, int], int], dict[tuple[int, int], int]]
 
-    def sample() -> tuple[dict[tuple[int, int], int], dict[tuple[int, int], int]]:
-        backends = postgres_pids(database) if database else []
-        return cpu_ticks(process_tree(server.pid)), cpu_ticks(backends)
 
-    server_before, database_before = sample()
-    requests = max(1, run())
-    server_after, database_after = sample()
-    server_ms = cpu_s_between(server_before, server_after) * 1000 / requests
-    database_ms = cpu_s_between(database_before, database_after) * 1000 / requests
-    return server_ms, database_ms if database else None
+def cpu_sample(server: subprocess.Popen[bytes], database: str | None) -> CpuSample:
+    """CPU ticks so far of the server's processes, and of the PostgreSQL backends serving
+    ``database`` (None: SQLite, in the server); both listed afresh on every sample."""
+    backends = postgres_pids(database) if database else []
+    return cpu_ticks(process_tree(server.pid)), cpu_ticks(backends)
 
 
 def free_port() -> int:
@@ -284,22 +275,24 @@ def run_cell(
     database: str | None,
 ) -> Result:
     """One cell: wrk on ``url``, and the CPU the server (and PostgreSQL) spent on it."""
-    outcome: list[tuple[float, float, float, int, int]] = []
-
-    def run() -> int:
-        outcome.append(
-            run_wrk(wrk, url, connections=connections, seconds=seconds, lua=lua)
-        )
-        return outcome[0][4]
-
-    server_ms, database_ms = measured(server, database=database, run=run)
-    rps, p50, p99, errors, total = outcome[0]
+    server_before, database_before = cpu_sample(server, database)
+    rps, p50, p99, errors, total = run_wrk(
+        wrk, url, connections=connections, seconds=seconds, lua=lua
+    )
+    server_after, database_after = cpu_sample(server, database)
+    per_request_ms = 1000 / max(1, total)
+    server_ms = cpu_s_between(server_before, server_after) * per_request_ms
+    database_ms = (
+        cpu_s_between(database_before, database_after) * per_request_ms
+        if database
+        else None
+    )
     target, workers, path = label
-    database = f"  db {database_ms:5.2f}" if database_ms is not None else ""
+    database_cpu = f"  db {database_ms:5.2f}" if database_ms is not None else ""
     print(
         f"{target:8} w={workers} {path[:12]:12} c={connections:<3} {rps:8.1f} req/s  "
         f"p50 {p50:7.2f} ms  p99 {p99:7.2f} ms  errors {errors}  "
-        f"cpu/req: server {server_ms:5.2f} ms{database}",
+        f"cpu/req: server {server_ms:5.2f} ms{database_cpu}",
         flush=True,
     )
     return Result(
@@ -398,6 +391,7 @@ def bench_database(
                 ),
             ),
         }
+        database = make_url(url).database if fresh is not None else None
         for name, (url_, lua) in paths.items():
             for c in connections:
                 result = run_cell(
@@ -408,7 +402,7 @@ def bench_database(
                     label=(kind, workers, name),
                     connections=c,
                     seconds=seconds,
-                    database=make_url(url).database if fresh is not None else None,
+                    database=database,
                 )
                 results.append(result)
     finally:

@@ -21,7 +21,7 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Annotated, Any, TypeVar
 
-from fastapi import Depends, Request
+from fastapi import Depends, Request, Response
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 from starlette.concurrency import run_in_threadpool
@@ -35,7 +35,6 @@ from ketapath.db.engine import (
 from ketapath.db.models import AuditEntry
 from ketapath.db.repositories.base import insert_now
 from ketapath.services import auth as auth_service
-from ketapath.services.auth import IssuedToken
 from ketapath.services.errors import ServiceError
 
 __all__ = [
@@ -57,6 +56,7 @@ __all__ = [
     "log_in",
     "read_audited",
     "read_snapshot",
+    "set_session_cookie",
     "start_write",
 ]
 
@@ -312,7 +312,7 @@ async def read_audited(
 
 async def log_in(
     request: Request, *, email: str, password: str, kind: str, lifetime: timedelta
-) -> IssuedToken:
+) -> auth_service.IssuedToken:
     """Log in, for the API and the sign-in form alike: a read, a password check, a short write.
 
     The account is found on a read snapshot (a database thread, briefly); the password is
@@ -342,6 +342,21 @@ async def log_in(
             lifetime=lifetime,
             client_address=address,
         )
+    )
+
+
+def set_session_cookie(
+    response: Response, issued: auth_service.IssuedToken, *, secure: bool
+) -> None:
+    """The browser session's cookie: HttpOnly, SameSite=Lax, for the token's lifetime."""
+    response.set_cookie(
+        SESSION_COOKIE,
+        issued.token,
+        max_age=issued.expires_in_s,
+        httponly=True,
+        secure=secure,
+        samesite="lax",
+        path="/",
     )
 
 

@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 from ketapath.api.work import WorkDep
 from ketapath.config import Settings
 from ketapath.db.repositories.users import UserRepository
-from ketapath.http import SESSION_COOKIE, log_in
+from ketapath.http import SESSION_COOKIE, log_in, set_session_cookie
 from ketapath.schemas.auth import LoginRequest, TokenRead, UserRead
 from ketapath.services import auth as auth_service
 
@@ -37,15 +37,7 @@ async def login(request: Request, response: Response, data: LoginRequest) -> Tok
         lifetime=lifetime,
     )
     if data.kind == "session":
-        response.set_cookie(
-            SESSION_COOKIE,
-            issued.token,
-            max_age=issued.expires_in_s,
-            httponly=True,
-            secure=settings.cookie_secure,
-            samesite="lax",
-            path="/",
-        )
+        set_session_cookie(response, issued, secure=settings.cookie_secure)
     return TokenRead(
         token=issued.token,
         csrf_token=issued.csrf_token,

@@ -10,7 +10,13 @@ from starlette.responses import RedirectResponse, Response
 
 from ketapath.config import Settings
 from ketapath.db.models import Role
-from ketapath.http import SESSION_COOKIE, SessionDep, client_address, log_in
+from ketapath.http import (
+    SESSION_COOKIE,
+    SessionDep,
+    client_address,
+    log_in,
+    set_session_cookie,
+)
 from ketapath.services import auth as auth_service
 from ketapath.services.errors import UnauthorizedError
 from ketapath.web.deps import WebUser
@@ -92,15 +98,7 @@ async def login(
         )
     target = _safe_next(next) or HOME_BY_ROLE.get(issued.user.role, "/")
     response = RedirectResponse(target, status_code=303)
-    response.set_cookie(
-        SESSION_COOKIE,
-        issued.token,
-        max_age=issued.expires_in_s,
-        httponly=True,
-        secure=settings.cookie_secure,
-        samesite="lax",
-        path="/",
-    )
+    set_session_cookie(response, issued, secure=settings.cookie_secure)
     return response
 
 
