@@ -22,6 +22,7 @@ from ketapath.db.migrate import alembic_config
 
 __all__ = [
     "ALEMBIC_TABLE",
+    "BOOKKEEPING_TABLES",
     "NotSQLiteError",
     "drop_tables",
     "is_known_revision",
@@ -34,6 +35,8 @@ __all__ = [
 ]
 
 ALEMBIC_TABLE = "alembic_version"
+BOOKKEEPING_TABLES = frozenset({"change_counters"})
+"""Tables a new database is created with rows in (migration 0006): not a clinic's data."""
 
 
 class NotSQLiteError(Exception):
@@ -133,7 +136,7 @@ def populated_tables(engine: Engine) -> list[str]:
     populated: list[str] = []
     with engine.connect() as connection:
         for table in Base.metadata.sorted_tables:
-            if table.name not in present:
+            if table.name not in present or table.name in BOOKKEEPING_TABLES:
                 continue
             if connection.scalar(select(func.count()).select_from(table)):
                 populated.append(table.name)

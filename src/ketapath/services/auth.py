@@ -19,13 +19,19 @@ from sqlalchemy.orm import Session
 
 from ketapath.db.base import utcnow
 from ketapath.db.models import AuthToken, Role, User
-from ketapath.db.repositories.users import AuthTokenRepository, UserRepository
+from ketapath.db.repositories.change_counters import read_counters
+from ketapath.db.repositories.users import (
+    ActiveToken,
+    AuthTokenRepository,
+    UserRepository,
+)
 from ketapath.services import audit
 from ketapath.services.errors import (
     ConflictError,
     UnauthorizedError,
     UnprocessableError,
 )
+from ketapath.services.kept import Kept
 from ketapath.services.permissions import Actor
 
 __all__ = [
@@ -240,13 +246,38 @@ class Authenticated:
     csrf_token: str | None
 
 
+CALLERS_KEPT = 4096
+"""Token lookups kept per process (one per signed-in browser or API client)."""
+_CALLERS: Kept[str, tuple[tuple[int, int], ActiveToken]] = Kept(CALLERS_KEPT)
+
+
 def authenticate(
     session: Session, *, token: str, client_address: str | None
 ) -> Authenticated:
-    """Resolve a bearer or cookie token to its actor, or raise :class:`UnauthorizedError`."""
-    found = AuthTokenRepository(session).active(_digest(token), now=utcnow())
+    """Resolve a bearer or cookie token to its actor, or raise :class:`UnauthorizedError`.
+
+    A read snapshot reuses the lookup an earlier read of this process made for the same token
+    while the ``auth`` change counter is unchanged: any write to users or tokens (a logout, a
+    deactivation, a role or password change, another login) raises it, so a revoked token is
+    refused by the very next read (``db.repositories.change_counters``). Expiry is checked on
+    every use. A write always looks the token up in its own transaction.
+    """
+    digest = _digest(token)
+    now = utcnow()
+    counters = read_counters(session)
+    found: ActiveToken | None = None
+    if counters is not None:
+        kept = _CALLERS.get(digest)
+        if kept is not None and kept[0] == (counters.epoch, counters.auth):
+            found = kept[1] if kept[1].expires_at > now else None
+            if found is None:
+                raise UnauthorizedError("login required")
     if found is None:
-        raise UnauthorizedError("login required")
+        found = AuthTokenRepository(session).active(digest, now=now)
+        if found is None:
+            raise UnauthorizedError("login required")
+        if counters is not None:
+            _CALLERS.put(digest, ((counters.epoch, counters.auth), found))
     actor = Actor(
         found.user_id,
         found.role,

@@ -8,17 +8,21 @@ card). Timers, next-due items and the discharge gate come from the same function
 record uses (:func:`next_due_after`, :func:`discharge_check`), so the board and the record
 never disagree.
 
-Screens poll the board, and between polls most cards are unchanged: each card is memoised,
-with its JSON, on its raw row, the clinic's rules and the minute (:func:`_card_at`), and each
-board, with its JSON body, on its cards' keys (:func:`_board_at`), so an unchanged board costs
-its query and its audit entry.
+Screens poll the board, and between polls nothing on it changes. A day's rows are kept, with
+the clinic's settings, for as long as the ``board`` change counter stands: every write to a
+table the board reads raises it, by trigger, in the same transaction
+(``db.repositories.change_counters``), so what is kept is what the query would return, and an
+unchanged board costs the counters' read and its audit entry (:func:`_day`). Each card is
+memoised, with its JSON, on its raw row, the clinic's rules and the minute (:func:`_card_at`),
+so a change rebuilds only the cards it touched, and each built board, with its JSON body, on
+its day's rows and the minutes (:func:`_board_at`).
 """
 
 from __future__ import annotations
 
 import functools
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
 
 import orjson
@@ -26,7 +30,8 @@ from sqlalchemy.orm import Session
 
 from ketapath.db.base import utcnow
 from ketapath.db.models import Route, SessionStatus
-from ketapath.db.repositories.courses import CourseRepository
+from ketapath.db.repositories.change_counters import read_counters
+from ketapath.db.repositories.courses import ClinicSettings, CourseRepository
 from ketapath.db.repositories.sessions import (
     BoardEntries,
     BoardEntry,
@@ -40,6 +45,7 @@ from ketapath.services import audit
 from ketapath.services.clinic import today_in
 from ketapath.services.courses import DOSING_KINDS, ClinicRules, clinic_rules
 from ketapath.services.errors import NotFoundError
+from ketapath.services.kept import Kept
 from ketapath.services.permissions import Actor, Capability, require
 from ketapath.services.sessions import (
     discharge_check,
@@ -58,8 +64,18 @@ __all__ = ["board_json", "get_board"]
 _FINISHED = (SessionStatus.DISCHARGED, SessionStatus.CANCELLED)
 CARD_CACHE_SIZE = 4096
 """Cards kept per process (a card is a few hundred bytes; a busy clinic shows ~50 a day)."""
-BOARD_CACHE_SIZE = 64
-"""Whole boards kept per process (one per day and site polled, per minute that changed)."""
+DAYS_KEPT = 64
+"""Days' rows kept per process (one per clinic, day and site polled since the last change)."""
+BOARDS_PER_DAY = 4
+"""Built boards kept per day's rows (one per minute; polls move on to the next minute)."""
+CLINICS_KEPT = 16
+"""Clinic settings kept per process (one per clinic polled since the last change)."""
+
+_Version = tuple[int, int] | None
+_DAYS: Kept[tuple[_Version, uuid.UUID, date, uuid.UUID | None], _Day] = Kept(DAYS_KEPT)
+_CLINICS: Kept[tuple[_Version, uuid.UUID], tuple[ClinicSettings, ClinicRules]] = Kept(
+    CLINICS_KEPT
+)
 
 
 def _latest_vitals(row: BoardEntry) -> VitalSignRead | None:
@@ -86,6 +102,21 @@ class _Card:
 
 
 @dataclass(frozen=True, slots=True)
+class _Day:
+    """A day's board rows as read, with what every request for them needs."""
+
+    on: date
+    site_id: uuid.UUID | None
+    rules: ClinicRules
+    rows: tuple[BoardRow, ...]
+    entries: BoardEntries
+    first_doses: tuple[datetime | None, ...]
+    """Each row's first dose time, converted once (the timers are worked out per request)."""
+    boards: dict[tuple[int | None, ...], _Board] = field(default_factory=dict)
+    """Built boards by the minutes since each first dose (a few at a time)."""
+
+
+@dataclass(frozen=True, slots=True)
 class _Board:
     """One board as built: its cards, the patients shown and the API's JSON body."""
 
@@ -94,31 +125,30 @@ class _Board:
     body: bytes
 
 
-@functools.lru_cache(maxsize=BOARD_CACHE_SIZE)
-def _board_at(
-    rows: tuple[BoardRow, ...],
-    entries: BoardEntries,
-    rules: ClinicRules,
-    elapsed: tuple[int | None, ...],
-    on: date,
-    site_id: uuid.UUID | None,
-) -> _Board:
-    """The board for these rows at these minutes: screens polling an unchanged board share it.
+def _board_at(day: _Day, elapsed: tuple[int | None, ...]) -> _Board:
+    """The board for ``day`` at these minutes: screens polling an unchanged board share it.
 
     A card depends on the clock only through the whole minutes since the first dose (timers,
     next due, the discharge gate), so a card is a pure function of its row, the clinic's rules
-    and that minute, and a board of its cards' (:func:`_card_at`). Any change to what a card
-    shows changes its row, and with it the key; a new minute changes ``elapsed``.
+    and that minute (:func:`_card_at`), and a board a function of its cards. A board is kept
+    per minute on its day's rows, which are replaced whenever anything on them changes.
     """
+    built = day.boards.get(elapsed)
+    if built is not None:
+        return built
     cards = [
-        _card_at(row, entries, rules, minutes)
-        for row, minutes in zip(rows, elapsed, strict=True)
+        _card_at(row, day.entries, day.rules, minutes)
+        for row, minutes in zip(day.rows, elapsed, strict=True)
     ]
     body = orjson.dumps(
-        {"date": on, "site_id": site_id, "cards": [card.json for card in cards]}
+        {"date": day.on, "site_id": day.site_id, "cards": [card.json for card in cards]}
     )
     shown = sorted({str(card.model.patient_id) for card in cards})
-    return _Board(cards, shown, body)
+    built = _Board(cards, shown, body)
+    if len(day.boards) >= BOARDS_PER_DAY:
+        day.boards.clear()
+    day.boards[elapsed] = built
+    return built
 
 
 @functools.lru_cache(maxsize=CARD_CACHE_SIZE)
@@ -214,24 +244,62 @@ def _board(
 ) -> tuple[date, _Board]:
     require(actor, Capability.SESSION_READ)
     moment = now or utcnow()
-    clinic = CourseRepository(session).clinic_settings(actor.clinic_id)
-    if clinic is None:
-        raise NotFoundError("clinic not found")
-    on = day or today_in(clinic)
-    rules = clinic_rules(clinic)
-    rows = tuple(
-        SessionRepository(session).board(
-            clinic_id=actor.clinic_id, day=on, site_id=site_id
-        )
-    )
-    entries = board_entries(session.get_bind().dialect)
-    elapsed = tuple(minutes_after(entries.first_dose_at(row), moment) for row in rows)
-    built = _board_at(rows, entries, rules, elapsed, on, site_id)
+    rows = _day(session, clinic_id=actor.clinic_id, day=day, site_id=site_id)
+    elapsed = tuple(minutes_after(first, moment) for first in rows.first_doses)
+    built = _board_at(rows, elapsed)
     audit.record(
         session,
         actor=actor,
         action="read",
         entity="board",
-        detail={"date": on.isoformat(), "patient_ids": built.patient_ids},
+        detail={"date": rows.on.isoformat(), "patient_ids": built.patient_ids},
     )
-    return on, built
+    return rows.on, built
+
+
+def _day(
+    session: Session,
+    *,
+    clinic_id: uuid.UUID,
+    day: date | None,
+    site_id: uuid.UUID | None,
+) -> _Day:
+    """The clinic's settings and the day's rows: kept while the ``board`` counter stands.
+
+    A read snapshot reads the change counters before anything else, and every write to a
+    table the board reads raises the ``board`` counter (``db.repositories.change_counters``),
+    so rows kept under the counter a read finds are exactly what its query would return.
+    Between writes, screens polling the board cost no query but the counters'.
+    """
+    counters = read_counters(session)
+    version = None if counters is None else (counters.epoch, counters.board)
+    clinic_key = (version, clinic_id)
+    clinic = _CLINICS.get(clinic_key) if version is not None else None
+    if clinic is None:
+        settings = CourseRepository(session).clinic_settings(clinic_id)
+        if settings is None:
+            raise NotFoundError("clinic not found")
+        clinic = (settings, clinic_rules(settings))
+        if version is not None:
+            _CLINICS.put(clinic_key, clinic)
+    settings, rules = clinic
+    on = day or today_in(settings)
+    day_key = (version, clinic_id, on, site_id)
+    kept = _DAYS.get(day_key) if version is not None else None
+    if kept is not None:
+        return kept
+    rows = tuple(
+        SessionRepository(session).board(clinic_id=clinic_id, day=on, site_id=site_id)
+    )
+    entries = board_entries(session.get_bind().dialect)
+    found = _Day(
+        on,
+        site_id,
+        rules,
+        rows,
+        entries,
+        tuple(entries.first_dose_at(row) for row in rows),
+    )
+    if version is not None:
+        _DAYS.put(day_key, found)
+    return found

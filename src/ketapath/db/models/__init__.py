@@ -13,6 +13,7 @@ from ketapath.db.models.alert import Alert
 from ketapath.db.models.assessment import Assessment, AssessmentOverride
 from ketapath.db.models.audit import AuditEntry
 from ketapath.db.models.billing import FeeScheduleEntry, PatientDiagnosisCode, Payment
+from ketapath.db.models.change_counter import ChangeCounter
 from ketapath.db.models.clinic import Chair, Clinic, Site
 from ketapath.db.models.course import TreatmentCourse
 from ketapath.db.models.ledger import (
@@ -56,6 +57,7 @@ __all__ = [
     "AuditEntry",
     "AuthToken",
     "Chair",
+    "ChangeCounter",
     "Clinic",
     "Condition",
     "ControlledLot",

@@ -59,6 +59,7 @@ class ActiveToken(NamedTuple):
     clinic_id: uuid.UUID
     patient_id: uuid.UUID | None
     display_name: str
+    expires_at: datetime
 
 
 def _active_token_statement() -> Select[Any]:
@@ -76,6 +77,7 @@ def _active_token_statement() -> Select[Any]:
             user.c.clinic_id,
             user.c.patient_id,
             user.c.display_name,
+            token.c.expires_at,
         )
         .select_from(token.join(user, user.c.id == token.c.user_id))
         .where(
