@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
-from sqlalchemy import select
-from tests.factories import TEST_PASSWORD, make_clinic, make_user
+from datetime import timedelta
 
-from ketapath.db.models import AuditEntry, Role
+import pytest
+from sqlalchemy import event, select, update
+from tests.factories import TEST_PASSWORD, bearer_for, make_clinic, make_user
+
+from ketapath.db.base import utcnow
+from ketapath.db.models import AuditEntry, AuthToken, Role, User
+from ketapath.services import auth as auth_service
 
 
 class TestLogin:
@@ -75,3 +80,72 @@ class TestLogin:
         response = client.post("/api/v1/auth/login", json={"email": "a@b.org"})
         assert response.status_code == 422
         assert response.json()["errors"][0]["field"] == "password"
+
+
+class TestKeptCallers:
+    """A read reuses a token's lookup while no user or token changed (services.auth).
+
+    Each test makes a first read, so the lookup is kept, then changes the user or token
+    straight in the database, as another process or an operator would, and reads again.
+    """
+
+    @pytest.fixture
+    def nurse(self, client, session):
+        user = make_user(session, make_clinic(session), role=Role.NURSE)
+        headers = bearer_for(session, user)
+        me = client.get("/api/v1/auth/me", headers=headers)
+        assert me.status_code == 200
+        assert me.json()["role"] == "nurse"
+        return user, headers
+
+    def test_a_token_revoked_elsewhere_is_refused_by_the_next_read(
+        self, client, connection, nurse
+    ):
+        user, headers = nurse
+        connection.execute(
+            update(AuthToken)
+            .where(AuthToken.user_id == user.id)
+            .values(revoked_at=utcnow())
+        )
+        assert client.get("/api/v1/auth/me", headers=headers).status_code == 401
+
+    def test_a_deactivated_user_is_refused_by_the_next_read(
+        self, client, connection, nurse
+    ):
+        user, headers = nurse
+        connection.execute(update(User).where(User.id == user.id).values(active=False))
+        assert client.get("/api/v1/auth/me", headers=headers).status_code == 401
+
+    def test_a_new_role_applies_to_the_next_read(self, client, connection, nurse):
+        user, headers = nurse
+        connection.execute(
+            update(User).where(User.id == user.id).values(role=Role.THERAPIST)
+        )
+        assert client.get("/api/v1/auth/me", headers=headers).json()["role"] == (
+            "therapist"
+        )
+
+    def test_a_kept_token_past_its_expiry_is_refused(self, client, nurse, monkeypatch):
+        _user, headers = nurse
+        later = utcnow() + timedelta(hours=2)  # bearer_for's tokens last an hour
+        monkeypatch.setattr(auth_service, "utcnow", lambda: later)
+        assert client.get("/api/v1/auth/me", headers=headers).status_code == 401
+
+    def test_a_logout_is_refused_by_the_next_read(self, client, nurse):
+        _user, headers = nurse
+        assert client.post("/api/v1/auth/logout", headers=headers).status_code == 204
+        assert client.get("/api/v1/auth/me", headers=headers).status_code == 401
+
+    def test_the_lookup_is_kept_while_nothing_changes(self, client, connection, nurse):
+        _user, headers = nurse
+        seen: list[str] = []
+
+        def count(_conn: object, _cursor: object, statement: str, *_a: object) -> None:
+            seen.append(statement)
+
+        event.listen(connection, "before_cursor_execute", count)
+        try:
+            assert client.get("/api/v1/auth/me", headers=headers).status_code == 200
+        finally:
+            event.remove(connection, "before_cursor_execute", count)
+        assert not [s for s in seen if "auth_tokens" in s], seen

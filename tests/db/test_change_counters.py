@@ -1,0 +1,285 @@
+"""Change counters: every write to a counted table raises its counter, on both databases.
+
+What the board and token lookups keep is trusted only while these counters stand
+(``db.repositories.change_counters``), so a table without its triggers, an event that does not
+raise the counter, or a counter raised only inside the writer's transaction would show stale
+data: each of those is checked here against the migrated schema, not against the code's list
+alone.
+"""
+
+from __future__ import annotations
+
+import threading
+import uuid
+from collections.abc import Iterator
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+from bench.seed import seed
+from sqlalchemy import Connection, Engine, select, text
+from sqlalchemy.orm import Session
+
+from ketapath.db import migrate
+from ketapath.db.base import utcnow
+from ketapath.db.engine import make_engine, read_only
+from ketapath.db.models import (
+    Alert,
+    AlertKind,
+    AlertSeverity,
+    AuditEntry,
+    Dose,
+    TreatmentSession,
+)
+from ketapath.db.repositories.change_counters import COUNTED_TABLES, read_counters
+from tests.conftest import DB_PARAMS, new_database_url
+
+COUNTED = [
+    (counter, table) for counter, tables in COUNTED_TABLES.items() for table in tables
+]
+
+
+@pytest.fixture(params=DB_PARAMS)
+def seeded(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Engine]:
+    """A database of its own (writes here commit), with a row in every counted table."""
+    url, fresh = new_database_url(str(request.param), tmp_path)
+    engine = make_engine(url)
+    try:
+        migrate.upgrade(engine)
+        with Session(engine) as session, session.begin():
+            ids = seed(session)
+            treatment = session.get(TreatmentSession, uuid.UUID(ids["session_id"]))
+            assert treatment is not None
+            session.add_all(
+                [
+                    Dose(
+                        session_id=treatment.id,
+                        drug="esketamine",
+                        dose_mg=Decimal(56),
+                        devices=2,
+                        given_at=utcnow(),
+                    ),
+                    Alert(
+                        patient_id=treatment.patient_id,
+                        kind=AlertKind.VITALS,
+                        severity=AlertSeverity.HIGH,
+                        message="BP high",
+                        rule_id="BP-ESK-01",
+                    ),
+                ]
+            )
+        yield engine
+    finally:
+        engine.dispose()
+        if fresh is not None:
+            fresh.drop()
+
+
+def counter(connection: Connection, name: str) -> int:
+    value = connection.scalar(
+        text("SELECT value FROM change_counters WHERE name = :name"), {"name": name}
+    )
+    assert isinstance(value, int)
+    return value
+
+
+def any_id(connection: Connection, table: str) -> object:
+    found = connection.scalar(text(f"SELECT id FROM {table} LIMIT 1"))
+    assert found is not None, f"the seed left {table} empty"
+    return found
+
+
+def trigger_tables(engine: Engine) -> dict[str, set[str]]:
+    """Trigger name -> the table it is on, as the database reports it."""
+    with engine.connect() as connection:
+        if engine.dialect.name == "sqlite":
+            rows = connection.execute(
+                text("SELECT name, tbl_name FROM sqlite_master WHERE type = 'trigger'")
+            )
+        else:
+            rows = connection.execute(
+                text(
+                    "SELECT tgname, relname FROM pg_trigger "
+                    "JOIN pg_class ON pg_class.oid = tgrelid WHERE NOT tgisinternal"
+                )
+            )
+        found: dict[str, set[str]] = {}
+        for name, table in rows:
+            found.setdefault(table, set()).add(name)
+        return found
+
+
+class TestTriggers:
+    def test_every_counted_table_has_its_triggers_for_every_event(self, seeded):
+        triggers = trigger_tables(seeded)
+        for counter_name, table in COUNTED:
+            names = triggers.get(table, set())
+            if seeded.dialect.name == "sqlite":
+                expected = {
+                    f"{table}_{event}_counts_{counter_name}"
+                    for event in ("insert", "update", "delete")
+                }
+            else:
+                expected = {
+                    f"{table}_counts_{counter_name}",
+                    f"{table}_truncate_counts_{counter_name}",
+                }
+            assert expected <= names, f"{table} lacks {expected - names}"
+
+    def test_no_table_outside_the_list_raises_a_counter(self, seeded):
+        counted = {table for _, table in COUNTED}
+        for table, names in trigger_tables(seeded).items():
+            if any("_counts_" in name for name in names):
+                assert table in counted
+
+    @pytest.mark.parametrize(("counter_name", "table"), COUNTED)
+    def test_an_update_raises_the_counter_once_committed(
+        self, seeded, counter_name, table
+    ):
+        with seeded.connect() as reader:
+            before = counter(reader, counter_name)
+            reader.rollback()
+            with seeded.begin() as writer:
+                row_id = any_id(writer, table)
+                writer.execute(
+                    text(f"UPDATE {table} SET id = id WHERE id = :id"),
+                    {"id": row_id},
+                )
+            assert counter(reader, counter_name) > before
+
+    def test_insert_and_delete_raise_the_counter(self, seeded):
+        with seeded.connect() as reader:
+            before = counter(reader, "board")
+            reader.rollback()
+            with seeded.begin() as writer:
+                alert_id = any_id(writer, "alerts")
+                writer.execute(
+                    text("DELETE FROM alerts WHERE id = :id"), {"id": alert_id}
+                )
+            after_delete = counter(reader, "board")
+            reader.rollback()
+            assert after_delete > before
+            with Session(seeded) as session, session.begin():
+                treatment = session.scalars(select(TreatmentSession).limit(1)).one()
+                session.add(
+                    Dose(
+                        session_id=treatment.id,
+                        drug="esketamine",
+                        dose_mg=Decimal(28),
+                        devices=1,
+                        given_at=utcnow(),
+                    )
+                )
+            assert counter(reader, "board") > after_delete
+
+    def test_audit_entries_raise_no_counter(self, seeded):
+        with seeded.connect() as reader:
+            before = {
+                name: counter(reader, name) for name in ("board", "auth", "epoch")
+            }
+            reader.rollback()
+            with Session(seeded) as session, session.begin():
+                session.add(
+                    AuditEntry(action="read", entity="board", occurred_at=utcnow())
+                )
+            assert {name: counter(reader, name) for name in before} == before
+
+    def test_a_vitals_write_leaves_the_auth_counter_alone(self, seeded):
+        with seeded.connect() as reader:
+            before = counter(reader, "auth")
+            reader.rollback()
+            with seeded.begin() as writer:
+                row_id = any_id(writer, "vital_signs")
+                writer.execute(
+                    text("UPDATE vital_signs SET spo2_pct = 97 WHERE id = :id"),
+                    {"id": row_id},
+                )
+            assert counter(reader, "auth") == before
+
+
+@pytest.mark.postgres
+class TestPostgresRaisesAtCommit:
+    @pytest.fixture
+    def postgres(self, seeded):
+        if seeded.dialect.name != "postgresql":
+            pytest.skip("PostgreSQL's deferred triggers")
+        return seeded
+
+    def test_raised_once_per_transaction_however_many_rows(self, postgres):
+        with postgres.connect() as reader:
+            before = counter(reader, "board")
+            reader.rollback()
+            with postgres.begin() as writer:
+                writer.execute(text("UPDATE vital_signs SET spo2_pct = 96"))
+                writer.execute(text("UPDATE treatment_sessions SET version = version"))
+            assert counter(reader, "board") == before + 1
+
+    def test_not_seen_by_others_before_the_commit(self, postgres):
+        with postgres.connect() as reader, postgres.connect() as writer:
+            before = counter(reader, "board")
+            reader.rollback()
+            writer.begin()
+            writer.execute(text("UPDATE vital_signs SET spo2_pct = 95"))
+            assert counter(reader, "board") == before
+            reader.rollback()
+            writer.commit()
+            assert counter(reader, "board") == before + 1
+
+    def test_concurrent_writers_each_raise_it(self, postgres):
+        """Two transactions committing together both count: neither increment is lost."""
+        with postgres.connect() as reader:
+            before = counter(reader, "board")
+            rows = list(reader.scalars(text("SELECT id FROM vital_signs LIMIT 2")))
+        start = threading.Barrier(2)
+        errors: list[BaseException] = []
+
+        def write(row_id: object) -> None:
+            try:
+                with postgres.begin() as writer:
+                    writer.execute(
+                        text("UPDATE vital_signs SET spo2_pct = 94 WHERE id = :id"),
+                        {"id": row_id},
+                    )
+                    start.wait(timeout=10)  # both hold their rows, then both commit
+            except BaseException as error:  # reported below
+                errors.append(error)
+
+        threads = [threading.Thread(target=write, args=(row,)) for row in rows]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(timeout=30)
+        assert errors == []
+        with postgres.connect() as reader:
+            assert counter(reader, "board") == before + 2
+
+
+class TestReadCounters:
+    def test_read_once_per_read_snapshot_and_none_in_a_write(self, seeded):
+        with Session(seeded) as session:
+            read_only(session)
+            first = read_counters(session)
+            assert first is not None
+            with seeded.begin() as writer:
+                row_id = any_id(writer, "vital_signs")
+                writer.execute(
+                    text("UPDATE vital_signs SET spo2_pct = 99 WHERE id = :id"),
+                    {"id": row_id},
+                )
+            # remembered for the snapshot: the rows it reads are as of the counters it read
+            assert read_counters(session) == first
+        with Session(seeded) as session:
+            assert read_counters(session) is None
+
+    def test_new_database_has_a_random_epoch(self, seeded, tmp_path):
+        kind = "sqlite" if seeded.dialect.name == "sqlite" else "postgres"
+        url, fresh = new_database_url(kind, tmp_path)
+        other = make_engine(url)
+        try:
+            migrate.upgrade(other)
+            with seeded.connect() as a, other.connect() as b:
+                assert counter(a, "epoch") != counter(b, "epoch")
+        finally:
+            other.dispose()
+            if fresh is not None:
+                fresh.drop()
