@@ -173,7 +173,7 @@ def wait_ready(url: str, timeout_s: float = 30) -> None:
                     return
         except OSError:
             time.sleep(0.2)
-    raise SystemExit(f"server at {url} did not become ready")
+    raise SystemExit(f"server at {url} did not become ready (its stderr: {SERVER_LOG})")
 
 
 def listening_sockets(port: int) -> int | None:
@@ -201,10 +201,15 @@ def wait_workers(port: int, workers: int, timeout_s: float = 60) -> None:
     raise SystemExit(f"only {listening_sockets(port)} of {workers} workers listen")
 
 
+SERVER_LOG = Path(tempfile.gettempdir()) / "ketapath-bench-server.log"
+"""The servers' stderr, appended: a pipe nobody reads would stop a server that logs 64 KB."""
+
+
 def start(cmd: list[str], env: dict[str, str]) -> subprocess.Popen[bytes]:
-    return subprocess.Popen(
-        cmd, env=env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
-    )
+    with SERVER_LOG.open("ab") as log:
+        return subprocess.Popen(
+            cmd, env=env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=log
+        )
 
 
 def stop(process: subprocess.Popen[bytes]) -> None:

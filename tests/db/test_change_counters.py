@@ -12,6 +12,7 @@ from __future__ import annotations
 import threading
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from decimal import Decimal
 from pathlib import Path
 
@@ -39,10 +40,10 @@ COUNTED = [
 ]
 
 
-@pytest.fixture(params=DB_PARAMS)
-def seeded(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Engine]:
+@contextmanager
+def seeded_database(kind: str, tmp_path: Path) -> Iterator[Engine]:
     """A database of its own (writes here commit), with a row in every counted table."""
-    url, fresh = new_database_url(str(request.param), tmp_path)
+    url, fresh = new_database_url(kind, tmp_path)
     engine = make_engine(url)
     try:
         migrate.upgrade(engine)
@@ -73,6 +74,12 @@ def seeded(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Engine]:
         engine.dispose()
         if fresh is not None:
             fresh.drop()
+
+
+@pytest.fixture(params=DB_PARAMS)
+def seeded(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Engine]:
+    with seeded_database(str(request.param), tmp_path) as engine:
+        yield engine
 
 
 def counter(connection: Connection, name: str) -> int:
@@ -200,10 +207,9 @@ class TestTriggers:
 @pytest.mark.postgres
 class TestPostgresRaisesAtCommit:
     @pytest.fixture
-    def postgres(self, seeded):
-        if seeded.dialect.name != "postgresql":
-            pytest.skip("PostgreSQL's deferred triggers")
-        return seeded
+    def postgres(self, tmp_path: Path) -> Iterator[Engine]:
+        with seeded_database("postgres", tmp_path) as engine:
+            yield engine
 
     def test_raised_once_per_transaction_however_many_rows(self, postgres):
         with postgres.connect() as reader:
