@@ -4,7 +4,7 @@ A read keeps the day's rows under the ``board`` change counter (services.board._
 to a table the board reads must raise it. Each step here reads the board (so that it is kept),
 makes one write straight through the ORM, as no service path in particular (a new reading,
 a dose, a renamed patient, a moved chair, an alert raised or acknowledged, a status change, a
-renamed site, a clinic's time zone, or a write the board does not read), then compares the
+renamed site, the clinic's esketamine ruleset, or a write the board does not read), then compares the
 board the next read answers with one built after everything kept was dropped. A table missing
 its trigger makes the kept board stale and fails this.
 """
@@ -40,6 +40,7 @@ from ketapath.db.models import (
     VitalSign,
 )
 from ketapath.services import board
+from ketapath.services.clinic import today_in
 from ketapath.services.permissions import Actor
 from tests.factories import (
     actor_for,
@@ -53,6 +54,8 @@ from tests.factories_sessions import make_course
 ALL_DAYS = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
 DAY = date(2025, 3, 3)
 NOW = datetime.fromisoformat("2025-03-03T15:00:00+00:00")
+ZONES = ("Pacific/Kiritimati", "Pacific/Pago_Pago")
+"""UTC+14 and UTC-11: their dates always differ, so today's board depends on the zone."""
 
 
 def drop_kept() -> None:
@@ -61,13 +64,15 @@ def drop_kept() -> None:
     board._card_at.cache_clear()
 
 
-def read_board(connection: Connection, actor: Actor, now: datetime) -> bytes:
-    """One read snapshot's board, as the API answers it."""
+def read_board(
+    connection: Connection, actor: Actor, now: datetime, day: date | None = DAY
+) -> bytes:
+    """One read snapshot's board, as the API answers it (``day`` None: the clinic's today)."""
     reader = read_only(
         Session(bind=connection, join_transaction_mode="create_savepoint")
     )
     try:
-        return board.board_json(reader, actor=actor, day=DAY, now=now)
+        return board.board_json(reader, actor=actor, day=day, now=now)
     finally:
         reader.expunge_all()  # the read's audit entry: not what is compared here
         reader.close()
@@ -163,9 +168,17 @@ def discharge(session: Session, n: int) -> None:
 
 
 def change_time_zone(session: Session, n: int) -> None:
+    """Which date is today's board: the two zones are always a day apart."""
     clinic = session.query(Clinic).first()
     assert clinic is not None
-    clinic.timezone = ["America/New_York", "Pacific/Auckland", "UTC"][n % 3]
+    clinic.timezone = ZONES[n % 2]
+
+
+def change_ruleset(session: Session, n: int) -> None:
+    """The esketamine ruleset decides the vitals schedule and the discharge gate on a card."""
+    clinic = session.query(Clinic).first()
+    assert clinic is not None
+    clinic.settings = {"esketamine_ruleset": ["eu-au", "us"][n % 2]}
 
 
 def unseen_write(session: Session, n: int) -> None:
@@ -192,6 +205,7 @@ WRITES: list[Write] = [
     raise_alert,
     acknowledge_alerts,
     discharge,
+    change_ruleset,
     change_time_zone,
     unseen_write,
 ]
@@ -215,9 +229,31 @@ def clinic_day(session):
             scheduled_time=f"{8 + index:02d}:00",
             weekdays=ALL_DAYS,
         )
+    # sessions every day around today, so that today's board differs between the zones
+    clinic.timezone = ZONES[0]
+    today = min(today_in(Clinic(timezone=zone)) for zone in ZONES)
+    make_course(
+        session,
+        make_patient(session, clinic, family_name="Today"),
+        prescriber,
+        chair=chairs[0],
+        start=today - timedelta(days=1),
+        scheduled_time="12:00",
+        weekdays=ALL_DAYS,
+    )
     session.info["author_id"] = prescriber.id
     session.flush()
-    yield actor_for(nurse)
+    actor = actor_for(nurse)
+    boards = set()
+    for zone in ZONES:
+        clinic.timezone = zone
+        session.flush()
+        drop_kept()
+        boards.add(read_board(session.connection(), actor, NOW, day=None))
+    assert len(boards) == 2, "today's board should differ between the zones"
+    clinic.timezone = ZONES[0]
+    session.flush()
+    yield actor
     drop_kept()
 
 
@@ -243,11 +279,16 @@ def test_kept_board_equals_a_fresh_one_after_any_write(
         for write, n, minutes in steps:
             now = NOW + timedelta(minutes=minutes)
             read_board(connection, actor, now)  # kept from here
+            read_board(connection, actor, now, day=None)
             write(session, n)
             session.flush()
             kept = read_board(connection, actor, now)
+            kept_today = read_board(connection, actor, now, day=None)
             drop_kept()
             assert kept == read_board(connection, actor, now), write.__name__
+            assert kept_today == read_board(connection, actor, now, day=None), (
+                write.__name__
+            )
     finally:
         example.rollback()
         session.expunge_all()

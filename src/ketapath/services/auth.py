@@ -248,7 +248,7 @@ class Authenticated:
 
 CALLERS_KEPT = 4096
 """Token lookups kept per process (one per signed-in browser or API client)."""
-_CALLERS: Kept[str, tuple[tuple[int, int], ActiveToken]] = Kept(CALLERS_KEPT)
+_CALLERS: Kept[str, tuple[int, ActiveToken]] = Kept(CALLERS_KEPT)
 
 
 def authenticate(
@@ -258,8 +258,9 @@ def authenticate(
 
     A read snapshot reuses the lookup an earlier read of this process made for the same token
     while the ``auth`` change counter is unchanged: any write to users or tokens (a logout, a
-    deactivation, a role or password change, another login) raises it, so a revoked token is
-    refused by the very next read (``db.repositories.change_counters``). Expiry is checked on
+    deactivation, a role or password change, another login) sets it anew, so a revoked token
+    is refused by the very next read (``db.repositories.change_counters``); a login thereby
+    drops every kept lookup, once. Expiry is checked on
     every use. A write always looks the token up in its own transaction.
     """
     digest = _digest(token)
@@ -268,7 +269,7 @@ def authenticate(
     found: ActiveToken | None = None
     if counters is not None:
         kept = _CALLERS.get(digest)
-        if kept is not None and kept[0] == (counters.epoch, counters.auth):
+        if kept is not None and kept[0] == counters.auth:
             found = kept[1] if kept[1].expires_at > now else None
             if found is None:
                 raise UnauthorizedError("login required")
@@ -277,7 +278,7 @@ def authenticate(
         if found is None:
             raise UnauthorizedError("login required")
         if counters is not None:
-            _CALLERS.put(digest, ((counters.epoch, counters.auth), found))
+            _CALLERS.put(digest, (counters.auth, found))
     actor = Actor(
         found.user_id,
         found.role,

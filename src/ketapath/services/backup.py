@@ -12,7 +12,6 @@ from __future__ import annotations
 import contextlib
 import os
 import re
-import secrets
 import shutil
 import subprocess
 import uuid
@@ -22,11 +21,9 @@ from pathlib import Path
 
 from sqlalchemy import Engine
 from sqlalchemy.engine import URL
-from sqlalchemy.orm import Session
 
 from ketapath.db import backup as db_backup
 from ketapath.db import migrate
-from ketapath.db.repositories.change_counters import new_epoch
 from ketapath.services.errors import UnprocessableError
 
 __all__ = [
@@ -106,18 +103,7 @@ def restore_database(engine: Engine, path: Path, *, overwrite: bool) -> RestoreR
     else:
         _restore_postgres(engine, path, dump_tables)
     migrate.upgrade(engine)
-    _new_epoch(engine)
     return RestoreResult(dialect, backup_revision, migrate.current_revision(engine))
-
-
-def _new_epoch(engine: Engine) -> None:
-    """Draw the database's epoch again: what a running server kept from before is never reused.
-
-    The restored counters may equal values a server read before the restore, for other data
-    (``db.repositories.change_counters``).
-    """
-    with Session(engine) as session, session.begin():
-        new_epoch(session, secrets.randbits(62))
 
 
 def _refuse_overwrite(engine: Engine, *, overwrite: bool) -> None:

@@ -10,7 +10,7 @@ never disagree.
 
 Screens poll the board, and between polls nothing on it changes. A day's rows are kept, with
 the clinic's settings, for as long as the ``board`` change counter stands: every write to a
-table the board reads raises it, by trigger, in the same transaction
+table the board reads sets it anew, by trigger, in the same transaction
 (``db.repositories.change_counters``), so what is kept is what the query would return, and an
 unchanged board costs the counters' read and its audit entry (:func:`_day`). Each card is
 memoised, with its JSON, on its raw row, the clinic's rules and the minute (:func:`_card_at`),
@@ -71,7 +71,7 @@ BOARDS_PER_DAY = 4
 CLINICS_KEPT = 16
 """Clinic settings kept per process (one per clinic polled since the last change)."""
 
-_Version = tuple[int, int] | None
+_Version = int | None
 _DAYS: Kept[tuple[_Version, uuid.UUID, date, uuid.UUID | None], _Day] = Kept(DAYS_KEPT)
 _CLINICS: Kept[tuple[_Version, uuid.UUID], tuple[ClinicSettings, ClinicRules]] = Kept(
     CLINICS_KEPT
@@ -145,6 +145,8 @@ def _board_at(day: _Day, elapsed: tuple[int | None, ...]) -> _Board:
     )
     shown = sorted({str(card.model.patient_id) for card in cards})
     built = _Board(cards, shown, body)
+    # two database threads may store here at once (PostgreSQL): harmless, a board is at worst
+    # built twice or dropped early
     if len(day.boards) >= BOARDS_PER_DAY:
         day.boards.clear()
     day.boards[elapsed] = built
@@ -267,12 +269,12 @@ def _day(
     """The clinic's settings and the day's rows: kept while the ``board`` counter stands.
 
     A read snapshot reads the change counters before anything else, and every write to a
-    table the board reads raises the ``board`` counter (``db.repositories.change_counters``),
+    table the board reads sets the ``board`` counter anew (``db.repositories.change_counters``),
     so rows kept under the counter a read finds are exactly what its query would return.
     Between writes, screens polling the board cost no query but the counters'.
     """
     counters = read_counters(session)
-    version = None if counters is None else (counters.epoch, counters.board)
+    version = None if counters is None else counters.board
     clinic_key = (version, clinic_id)
     clinic = _CLINICS.get(clinic_key) if version is not None else None
     if clinic is None:

@@ -1,8 +1,9 @@
-"""Change counters: numbers that database triggers raise whenever what a cache holds changes.
+"""Change counters: values that database triggers set anew whenever what a cache holds changes.
 
 A process may keep what it read (the board's rows, a token's caller) for as long as the counter
 it read *before* reading it is unchanged: every insert, update and delete of the tables behind
-a counter raises it in the same transaction, by trigger, so no write path can forget to. See
+a counter sets it to a new random value in the same transaction, by trigger, so no write path
+can forget to. See
 ``db.repositories.change_counters`` for which tables each counter covers and how the triggers
 are built on each database.
 """
@@ -16,7 +17,7 @@ from ketapath.db.base import Base
 
 
 class ChangeCounter(Base):
-    """One named counter: ``board``, ``auth``, or ``epoch`` (which database this is)."""
+    """One named counter: ``board`` or ``auth``."""
 
     __tablename__ = "change_counters"
 

@@ -1,4 +1,4 @@
-"""Change counters: raised by trigger on every write to the tables the board and logins read.
+"""Change counters: set anew by trigger on every write to the tables the board and logins read.
 
 See ``ketapath.db.repositories.change_counters`` for why and how; the tables are listed here as
 they were at this revision (a test checks the database against the code's list).
@@ -34,10 +34,12 @@ COUNTED_TABLES = {
 }
 SQLITE_EVENTS = ("INSERT", "UPDATE", "DELETE")
 
-# Raises the counter named by the trigger's argument once per statement that fires it: the
-# triggers are deferred, so in a transaction that commits, that is once, at COMMIT. The flag is
-# a transaction-local setting holding that statement's start time. (With SET CONSTRAINTS ALL
-# IMMEDIATE, as the test suite's shared transaction uses, each writing statement raises it.)
+# Sets the counter named by the trigger's argument to a new random value, once per statement
+# that fires it: the triggers are deferred, so in a transaction that commits, once, at COMMIT.
+# The flag is a transaction-local setting holding that statement's start time. Every counter
+# row is locked first, always in the same order, so that two transactions raising different
+# counters never wait for each other in opposite orders (a deadlock). (With SET CONSTRAINTS
+# ALL IMMEDIATE, as the test suite's shared transaction uses, each writing statement raises it.)
 _PG_FUNCTION = """
 CREATE OR REPLACE FUNCTION ketapath_count_change() RETURNS trigger AS $$
 DECLARE
@@ -46,7 +48,9 @@ DECLARE
 BEGIN
     IF coalesce(current_setting(flag, true), '') <> statement THEN
         PERFORM set_config(flag, statement, true);
-        UPDATE change_counters SET value = value + 1 WHERE name = TG_ARGV[0];
+        PERFORM 1 FROM change_counters ORDER BY name FOR UPDATE;
+        UPDATE change_counters SET value = (random() * 9.2e18)::bigint
+        WHERE name = TG_ARGV[0];
     END IF;
     RETURN NULL;
 END
@@ -64,9 +68,8 @@ def upgrade() -> None:
     op.bulk_insert(
         counters,
         [
-            {"name": "epoch", "value": secrets.randbits(62)},
-            {"name": "board", "value": 0},
-            {"name": "auth", "value": 0},
+            {"name": "board", "value": secrets.randbits(62)},
+            {"name": "auth", "value": secrets.randbits(62)},
         ],
     )
     postgres = op.get_bind().dialect.name == "postgresql"
@@ -91,7 +94,7 @@ def upgrade() -> None:
                 op.execute(
                     f"CREATE TRIGGER {table}_{event.lower()}_counts_{counter} "
                     f"AFTER {event} ON {table} BEGIN "
-                    f"UPDATE change_counters SET value = value + 1 WHERE name = '{counter}'; "
+                    f"UPDATE change_counters SET value = random() WHERE name = '{counter}'; "
                     "END"
                 )
 
