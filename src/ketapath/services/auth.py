@@ -260,8 +260,8 @@ def authenticate(
     while the ``auth`` change counter is unchanged: any write to users or tokens (a logout, a
     deactivation, a role or password change, another login) sets it anew, so a revoked token
     is refused by the very next read (``db.repositories.change_counters``); a login thereby
-    drops every kept lookup, once. Expiry is checked on
-    every use. A write always looks the token up in its own transaction.
+    drops every kept lookup, once. Expiry is checked on every use. A write always looks the
+    token up in its own transaction.
     """
     digest = _digest(token)
     now = utcnow()

@@ -70,7 +70,7 @@ def read_counters(session: Session) -> Counters | None:
     """The counters for a read snapshot (read once, then remembered); None in a write.
 
     A write's transaction may itself have changed counted rows, and on PostgreSQL its own
-    counters are raised only at commit: nothing read in a write is kept, and nothing kept is
+    counters are set only at commit: nothing read in a write is kept, and nothing kept is
     trusted there.
     """
     if not is_read_only(session):

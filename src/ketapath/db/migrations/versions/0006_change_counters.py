@@ -39,7 +39,7 @@ SQLITE_EVENTS = ("INSERT", "UPDATE", "DELETE")
 # The flag is a transaction-local setting holding that statement's start time. Every counter
 # row is locked first, always in the same order, so that two transactions raising different
 # counters never wait for each other in opposite orders (a deadlock). (With SET CONSTRAINTS
-# ALL IMMEDIATE, as the test suite's shared transaction uses, each writing statement raises it.)
+# ALL IMMEDIATE, as the test suite's shared transaction uses, each writing statement sets it.)
 _PG_FUNCTION = """
 CREATE OR REPLACE FUNCTION ketapath_count_change() RETURNS trigger AS $$
 DECLARE
