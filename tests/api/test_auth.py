@@ -5,8 +5,9 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import event, select, update
+from sqlalchemy import select, update
 from tests.factories import TEST_PASSWORD, bearer_for, make_clinic, make_user
+from tests.statements import statements_sent
 
 from ketapath.db.base import utcnow
 from ketapath.db.models import AuditEntry, AuthToken, Role, User
@@ -138,14 +139,6 @@ class TestKeptCallers:
 
     def test_the_lookup_is_kept_while_nothing_changes(self, client, connection, nurse):
         _user, headers = nurse
-        seen: list[str] = []
-
-        def count(_conn: object, _cursor: object, statement: str, *_a: object) -> None:
-            seen.append(statement)
-
-        event.listen(connection, "before_cursor_execute", count)
-        try:
+        with statements_sent(connection) as seen:
             assert client.get("/api/v1/auth/me", headers=headers).status_code == 200
-        finally:
-            event.remove(connection, "before_cursor_execute", count)
         assert not [s for s in seen if "auth_tokens" in s], seen

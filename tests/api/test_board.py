@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 import pytest
-from sqlalchemy import event, select
+from sqlalchemy import select
 from tests.factories import (
     bearer_for,
     make_clinic,
@@ -14,6 +14,7 @@ from tests.factories import (
     make_user,
 )
 from tests.factories_sessions import make_course
+from tests.statements import statements_sent
 
 from ketapath.db.base import utcnow
 from ketapath.db.models import Alert, AlertKind, AlertSeverity, AuditEntry, Role
@@ -49,22 +50,6 @@ def plan(session, ctx, *, chair, time, name, start=DAY):
         weekdays=ALL_DAYS,
     )
     return patient, sessions
-
-
-class QueryCounter:
-    def __init__(self, connection):
-        self.count = 0
-        self.connection = connection
-
-    def __enter__(self):
-        event.listen(self.connection, "before_cursor_execute", self._count)
-        return self
-
-    def __exit__(self, *exc):
-        event.remove(self.connection, "before_cursor_execute", self._count)
-
-    def _count(self, *args):
-        self.count += 1
 
 
 class TestBoard:
@@ -151,7 +136,7 @@ class TestBoard:
         # or tokens here), so both counted requests find it kept
         client.get("/api/v1/board", headers=ctx["nurse"])
         plan(session, ctx, chair=ctx["chairs"][0], time="09:00", name="One")
-        with QueryCounter(connection) as few:
+        with statements_sent(connection) as few:
             client.get(
                 "/api/v1/board", params={"date": DAY.isoformat()}, headers=ctx["nurse"]
             )
@@ -159,12 +144,12 @@ class TestBoard:
             plan(
                 session, ctx, chair=ctx["chairs"][i % 3], time=f"1{i}:00", name=f"P{i}"
             )
-        with QueryCounter(connection) as many:
+        with statements_sent(connection) as many:
             body = client.get(
                 "/api/v1/board", params={"date": DAY.isoformat()}, headers=ctx["nurse"]
             ).json()
         assert len(body["cards"]) == 6
-        assert many.count == few.count
+        assert len(many) == len(few)
 
     def test_site_filter(self, client, session, ctx):
         _other_site, other_chairs = make_site_with_chairs(

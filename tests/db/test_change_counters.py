@@ -41,6 +41,17 @@ COUNTED = [
 ]
 
 
+def esketamine_dose(session_id: uuid.UUID, *, devices: int) -> Dose:
+    """A dose given now: 28 mg per nasal spray device."""
+    return Dose(
+        session_id=session_id,
+        drug="esketamine",
+        dose_mg=Decimal(28 * devices),
+        devices=devices,
+        given_at=utcnow(),
+    )
+
+
 @contextmanager
 def seeded_database(kind: str, tmp_path: Path) -> Iterator[Engine]:
     """A database of its own (writes here commit), with a row in every counted table."""
@@ -54,13 +65,7 @@ def seeded_database(kind: str, tmp_path: Path) -> Iterator[Engine]:
             assert treatment is not None
             session.add_all(
                 [
-                    Dose(
-                        session_id=treatment.id,
-                        drug="esketamine",
-                        dose_mg=Decimal(56),
-                        devices=2,
-                        given_at=utcnow(),
-                    ),
+                    esketamine_dose(treatment.id, devices=2),
                     Alert(
                         patient_id=treatment.patient_id,
                         kind=AlertKind.VITALS,
@@ -169,15 +174,7 @@ class TestTriggers:
             assert after_delete != before
             with Session(seeded) as session, session.begin():
                 treatment = session.scalars(select(TreatmentSession).limit(1)).one()
-                session.add(
-                    Dose(
-                        session_id=treatment.id,
-                        drug="esketamine",
-                        dose_mg=Decimal(28),
-                        devices=1,
-                        given_at=utcnow(),
-                    )
-                )
+                session.add(esketamine_dose(treatment.id, devices=1))
             assert counter(reader, "board") != after_delete
 
     def test_audit_entries_set_no_counter(self, seeded):

@@ -19,7 +19,7 @@ from decimal import Decimal
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from sqlalchemy import Connection, event
+from sqlalchemy import Connection
 from sqlalchemy.orm import Session
 
 from ketapath.db.engine import read_only
@@ -50,6 +50,7 @@ from tests.factories import (
     make_user,
 )
 from tests.factories_sessions import make_course
+from tests.statements import statements_sent
 
 ALL_DAYS = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
 DAY = date(2025, 3, 3)
@@ -300,15 +301,7 @@ def test_an_unchanged_board_is_answered_from_what_was_kept(
     """Without a write in between, the second read runs no board query (it would be stale
     if a write were missed, which the property above rules out)."""
     read_board(connection, clinic_day, NOW)
-    seen: list[str] = []
-
-    def count(_conn: object, _cursor: object, statement: str, *_args: object) -> None:
-        seen.append(statement)
-
-    event.listen(connection, "before_cursor_execute", count)
-    try:
+    with statements_sent(connection) as seen:
         read_board(connection, clinic_day, NOW + timedelta(minutes=1))
-    finally:
-        event.remove(connection, "before_cursor_execute", count)
     assert not [s for s in seen if "treatment_sessions" in s], seen
     assert any("change_counters" in s for s in seen)

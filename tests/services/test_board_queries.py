@@ -11,7 +11,6 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import event
 from sqlalchemy.orm import Session
 
 from ketapath.db.models import (
@@ -36,6 +35,7 @@ from tests.factories import (
     make_user,
 )
 from tests.factories_sessions import make_course
+from tests.statements import statements_sent
 
 ALL_DAYS = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
 DAY = date(2025, 3, 3)
@@ -47,18 +47,9 @@ BOUND = 3
 @contextmanager
 def statements(session: Session) -> Iterator[list[str]]:
     """Every SQL statement sent while the block runs (pending writes flushed at the end)."""
-    seen: list[str] = []
-
-    def count(_conn: object, _cursor: object, statement: str, *_args: object) -> None:
-        seen.append(statement)
-
-    bind = session.connection()
-    event.listen(bind, "before_cursor_execute", count)
-    try:
+    with statements_sent(session.connection()) as seen:
         yield seen
         session.flush()
-    finally:
-        event.remove(bind, "before_cursor_execute", count)
 
 
 def live_session(

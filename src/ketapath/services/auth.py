@@ -266,13 +266,12 @@ def authenticate(
     digest = _digest(token)
     now = utcnow()
     counters = read_counters(session)
+    kept = _CALLERS.get(digest) if counters is not None else None
     found: ActiveToken | None = None
-    if counters is not None:
-        kept = _CALLERS.get(digest)
-        if kept is not None and kept[0] == counters.auth:
-            found = kept[1] if kept[1].expires_at > now else None
-            if found is None:
-                raise UnauthorizedError("login required")
+    if kept is not None and counters is not None and kept[0] == counters.auth:
+        found = kept[1]
+        if found.expires_at <= now:
+            raise UnauthorizedError("login required")
     if found is None:
         found = AuthTokenRepository(session).active(digest, now=now)
         if found is None:

@@ -46,6 +46,3 @@ class Kept(Generic[K, V]):
         """Drop everything (tests)."""
         with self._lock:
             self._entries.clear()
-
-    def __len__(self) -> int:
-        return len(self._entries)

@@ -1,0 +1,23 @@
+"""The SQL statements a block of code sends: for tests that count queries or look for one."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from sqlalchemy import Connection, event
+
+
+@contextmanager
+def statements_sent(connection: Connection) -> Iterator[list[str]]:
+    """Every statement sent on ``connection`` while the block runs, in order."""
+    seen: list[str] = []
+
+    def record(_conn: object, _cursor: object, statement: str, *_args: object) -> None:
+        seen.append(statement)
+
+    event.listen(connection, "before_cursor_execute", record)
+    try:
+        yield seen
+    finally:
+        event.remove(connection, "before_cursor_execute", record)
