@@ -18,7 +18,13 @@ from ketapath.api.errors import describe_validation_errors, install_error_handle
 from ketapath.api.router import api_router
 from ketapath.config import Settings, get_settings
 from ketapath.db.engine import make_engine, make_session_factory
-from ketapath.http import AuditBatches, DatabaseThreads, SerialWriters, WriteBatches
+from ketapath.http import (
+    AuditBatches,
+    CounterReads,
+    DatabaseThreads,
+    SerialWriters,
+    WriteBatches,
+)
 from ketapath.services.escalation import start_background_escalation
 from ketapath.web.deps import LoginRequiredError
 from ketapath.web.errors import login_redirect, render_error
@@ -98,6 +104,11 @@ def create_app(
         app.state.database_threads,
     )
     app.state.audit_batches = AuditBatches(app.state.write_batches)
+    # Reads answered from what the process keeps read the change counters, many to a
+    # snapshot (http.CounterReads).
+    app.state.counter_reads = CounterReads(
+        lambda: app.state.session_factory, app.state.database_threads
+    )
     install_error_handlers(app, html=render_error)
     generate_openapi = app.openapi
 

@@ -34,6 +34,7 @@ from ketapath.db.engine import (
 )
 from ketapath.db.models import AuditEntry
 from ketapath.db.repositories.base import insert_now
+from ketapath.db.repositories.change_counters import Counters, read_counters
 from ketapath.services import auth as auth_service
 from ketapath.services.errors import ServiceError
 
@@ -42,11 +43,13 @@ __all__ = [
     "SAFE_METHODS",
     "SESSION_COOKIE",
     "AuditBatches",
+    "CounterReads",
     "DatabaseThreads",
     "SerialWriters",
     "SessionDep",
     "WriteBatches",
     "client_address",
+    "counters_now",
     "csrf_matches",
     "end_read",
     "finish",
@@ -418,6 +421,78 @@ class AuditBatches:
 
     async def _commit(self, entries: list[AuditEntry]) -> None:
         await self._writes.run_alone(lambda session: insert_now(session, entries))
+
+
+def counters_now(factory: sessionmaker[Session]) -> Counters:
+    """The change counters as last committed, by a snapshot of their own (blocking)."""
+    session = read_only(factory())
+    commit = False
+    try:
+        counters = read_counters(session)
+        assert counters is not None  # a read-only session reads them
+        commit = True
+        return counters
+    finally:
+        finish(session, commit=commit)
+
+
+@dataclass
+class _CounterReaders:
+    waiting: list[asyncio.Future[Counters]] = field(default_factory=list)
+    reader: asyncio.Task[None] | None = None
+
+
+class CounterReads:
+    """The change counters for reads answered from what the process keeps: one read for many.
+
+    A read that can be answered from memory (the board between writes, with a kept token
+    lookup) needs from the database only the change counters, read after the request arrived
+    (``db.repositories.change_counters``). Requests that arrive while the counters are being
+    read wait for the next reading, which begins after they arrived: each thereby sees every
+    write committed before it arrived (a client that has had its write's answer finds the write
+    on its next read), and under load one short snapshot, one thread hop, serves tens of
+    requests instead of one each.
+    """
+
+    def __init__(
+        self, factory: Callable[[], sessionmaker[Session]], threads: DatabaseThreads
+    ) -> None:
+        self._factory = factory
+        self._threads = threads
+        self._readers: dict[int, _CounterReaders] = {}
+
+    async def read(self) -> Counters:
+        """The counters as committed at some moment after this call began."""
+        loop = asyncio.get_running_loop()
+        readers = self._readers.setdefault(id(loop), _CounterReaders())
+        found: asyncio.Future[Counters] = loop.create_future()
+        readers.waiting.append(found)
+        if readers.reader is None:
+            readers.reader = loop.create_task(self._read(readers))
+        return await found
+
+    async def _read(self, readers: _CounterReaders) -> None:
+        try:
+            while readers.waiting:
+                waiting, readers.waiting = readers.waiting, []
+                try:
+                    counters = await self._threads.run(counters_now, self._factory())
+                except BaseException as error:
+                    for found in waiting:
+                        _settle_failed(found, error)
+                    if not isinstance(error, Exception):
+                        raise
+                else:
+                    for found in waiting:
+                        if not found.done():
+                            found.set_result(counters)
+        except BaseException as error:  # cancelled (shutdown): nobody may wait forever
+            for found in readers.waiting:
+                _settle_failed(found, error)
+            readers.waiting.clear()
+            raise
+        finally:
+            readers.reader = None
 
 
 MAX_WRITES_PER_TRANSACTION = 64

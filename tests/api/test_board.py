@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, update
 from tests.factories import (
     bearer_for,
     make_clinic,
@@ -17,7 +17,17 @@ from tests.factories_sessions import make_course
 from tests.statements import statements_sent
 
 from ketapath.db.base import utcnow
-from ketapath.db.models import Alert, AlertKind, AlertSeverity, AuditEntry, Role
+from ketapath.db.models import (
+    Alert,
+    AlertKind,
+    AlertSeverity,
+    AuditEntry,
+    AuthToken,
+    Patient,
+    Role,
+    User,
+)
+from ketapath.services import auth as auth_service
 from ketapath.services.clinic import today_in
 
 ALL_DAYS = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
@@ -208,4 +218,93 @@ class TestBoard:
             session,
             make_user(session, ctx["clinic"], role=Role.PATIENT, patient=patient),
         )
+        assert client.get("/api/v1/board", headers=headers).status_code == 403
+
+
+class TestKeptBoard:
+    """Between writes the board is answered from memory (api.work.Work.kept).
+
+    Each test reads the board once, so that the day and the caller's token lookup are kept,
+    then changes something straight in the database, as another process or an operator would,
+    and reads again: the change counters make the next read see it.
+    """
+
+    @pytest.fixture
+    def kept(self, client, session, ctx):
+        patient, _ = plan(
+            session, ctx, chair=ctx["chairs"][0], time="09:00", name="Old"
+        )
+        first = self.read(client, ctx)
+        assert first.status_code == 200
+        assert [c["patient_name"] for c in first.json()["cards"]] == [
+            f"{patient.given_name} Old"
+        ]
+        return patient
+
+    @staticmethod
+    def read(client, ctx):
+        return client.get(
+            "/api/v1/board", params={"date": DAY.isoformat()}, headers=ctx["nurse"]
+        )
+
+    def test_an_unchanged_board_reads_only_the_counters(
+        self, client, connection, ctx, kept
+    ):
+        with statements_sent(connection) as seen:
+            again = self.read(client, ctx)
+        assert again.status_code == 200
+        assert len(again.json()["cards"]) == 1
+        touched = [s for s in seen if "SELECT" in s.upper()]
+        assert touched, seen
+        assert all("change_counters" in s for s in touched), touched
+        assert any("INSERT INTO audit_log" in s for s in seen), seen
+
+    def test_each_kept_read_is_audited(self, client, session, ctx, kept):
+        for _ in range(3):
+            assert self.read(client, ctx).status_code == 200
+        session.flush()
+        entries = session.scalars(
+            select(AuditEntry).where(AuditEntry.entity == "board")
+        ).all()
+        assert len(entries) == 4
+        assert {tuple(e.detail["patient_ids"]) for e in entries} == {(str(kept.id),)}
+
+    def test_a_change_made_elsewhere_shows_on_the_next_read(
+        self, client, connection, ctx, kept
+    ):
+        connection.execute(
+            update(Patient).where(Patient.id == kept.id).values(family_name="New")
+        )
+        cards = self.read(client, ctx).json()["cards"]
+        assert [c["patient_name"] for c in cards] == [f"{kept.given_name} New"]
+
+    def test_a_token_revoked_elsewhere_is_refused(self, client, connection, ctx, kept):
+        connection.execute(update(AuthToken).values(revoked_at=utcnow()))
+        assert self.read(client, ctx).status_code == 401
+
+    def test_a_role_without_the_board_is_refused(self, client, connection, ctx, kept):
+        connection.execute(
+            update(User).where(User.role == Role.NURSE).values(role=Role.FRONT_DESK)
+        )
+        assert self.read(client, ctx).status_code == 200  # front desk sees the board
+        connection.execute(
+            update(User).where(User.role == Role.FRONT_DESK).values(role=Role.PATIENT)
+        )
+        assert self.read(client, ctx).status_code == 403
+
+    def test_a_kept_token_past_its_expiry_is_refused(
+        self, client, ctx, kept, monkeypatch
+    ):
+        later = utcnow() + timedelta(hours=2)  # bearer_for's tokens last an hour
+        monkeypatch.setattr(auth_service, "utcnow", lambda: later)
+        assert self.read(client, ctx).status_code == 401
+
+    def test_a_patient_is_refused_with_a_kept_lookup_too(self, client, session, ctx):
+        patient = make_patient(session, ctx["clinic"])
+        headers = bearer_for(
+            session,
+            make_user(session, ctx["clinic"], role=Role.PATIENT, patient=patient),
+        )
+        # the first read keeps the lookup and is refused; the second finds it kept
+        assert client.get("/api/v1/board", headers=headers).status_code == 403
         assert client.get("/api/v1/board", headers=headers).status_code == 403

@@ -23,9 +23,10 @@ import anyio.to_thread
 import pytest
 from bench.seed import seed  # the benchmark's clinic: 20 live sessions
 from fastapi.testclient import TestClient
-from sqlalchemy import Engine, func, select
+from sqlalchemy import Engine, func, select, update
 from tests.conftest import DB_PARAMS, new_database_url
 
+from ketapath import http
 from ketapath.app import create_app
 from ketapath.config import Settings
 from ketapath.db import migrate
@@ -35,8 +36,14 @@ from ketapath.db.engine import (
     make_session_factory,
     session_scope,
 )
-from ketapath.db.models import AuditEntry, Note
-from ketapath.http import AuditBatches, DatabaseThreads, SerialWriters, WriteBatches
+from ketapath.db.models import AuditEntry, Note, Patient
+from ketapath.http import (
+    AuditBatches,
+    CounterReads,
+    DatabaseThreads,
+    SerialWriters,
+    WriteBatches,
+)
 
 VITALS = {"systolic_mmhg": 128, "diastolic_mmhg": 80}
 PHQ9 = {"instrument": "phq9", "responses": [1, 1, 1, 2, 2, 1, 1, 0, 0]}
@@ -125,10 +132,69 @@ def test_a_read_is_one_hop_and_its_audit_entry_one_more(
     seeded: Seeded, hops: list[str]
 ) -> None:
     before = seeded.audit_count()
-    response = seeded.client.get("/api/v1/board", headers=seeded.headers)
+    response = seeded.client.get(
+        f"/api/v1/sessions/{seeded.ids['session_id']}", headers=seeded.headers
+    )
     assert response.status_code == 200, response.text
     assert hops == ["read_snapshot", "in_transaction"]
     assert seeded.audit_count() == before + 1
+
+
+def test_a_kept_board_costs_the_counters_alone(seeded: Seeded, hops: list[str]) -> None:
+    """Between writes the board is answered from memory: a hop to read the change counters,
+    none to read the board, and its audit entry committed as any read's (Work.kept)."""
+    before = seeded.audit_count()
+    first = seeded.client.get("/api/v1/board", headers=seeded.headers)
+    assert first.status_code == 200, first.text
+    assert hops == ["counters_now", "read_snapshot", "in_transaction"]
+    hops.clear()
+    second = seeded.client.get("/api/v1/board", headers=seeded.headers)
+    assert second.status_code == 200, second.text
+    assert hops == ["counters_now", "in_transaction"]
+    assert len(second.json()["cards"]) == len(first.json()["cards"]) == 20
+    assert seeded.audit_count() == before + 2
+
+
+def test_a_request_never_takes_a_counter_reading_begun_before_it(
+    seeded: Seeded, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """CounterReads: a request that arrives while the counters are being read waits for the
+    next reading, so it sees a write committed before it arrived (read your own writes)."""
+    factory = make_session_factory(seeded.engine)
+    reads = CounterReads(lambda: factory, DatabaseThreads(1))
+    read_counters, held, release = (
+        http.counters_now,
+        threading.Event(),
+        threading.Event(),
+    )
+    readings: list[object] = []
+
+    def first_reading_held(factory_):
+        counters = read_counters(factory_)
+        readings.append(counters)
+        if len(readings) == 1:  # read, then held up as a slow reading would be
+            held.set()
+            release.wait(10)
+        return counters
+
+    monkeypatch.setattr(http, "counters_now", first_reading_held)
+
+    async def scenario():
+        early = asyncio.ensure_future(reads.read())
+        loop = asyncio.get_running_loop()
+        assert await loop.run_in_executor(None, held.wait, 10)
+        with session_scope(factory) as session:  # a write commits meanwhile
+            session.execute(update(Patient).values(family_name="Changed"))
+        late = asyncio.ensure_future(reads.read())
+        await asyncio.sleep(0.05)  # queued behind the held reading
+        release.set()
+        return await early, await late
+
+    with ThreadPoolExecutor(1) as pool:
+        early, late = pool.submit(asyncio.run, scenario()).result()
+    assert len(readings) == 2
+    assert early.board != late.board  # the later request saw the write
+    assert early.auth == late.auth
 
 
 def test_concurrent_reads_share_audit_commits(seeded: Seeded, hops: list[str]) -> None:
@@ -174,9 +240,18 @@ def test_concurrent_reads_share_audit_commits(seeded: Seeded, hops: list[str]) -
     # a thread of its own: the browser tests may leave an event loop in this one
     with ThreadPoolExecutor(1) as pool:
         assert pool.submit(asyncio.run, read_all()).result() == [200] * reads
-    assert hops.count("read_snapshot") == reads
+        # nothing kept yet: every read reads the board; they share counter reads
+        assert hops.count("read_snapshot") == reads
+        assert 1 <= hops.count("counters_now") <= reads // 2, hops
+        assert 1 <= hops.count("in_transaction") <= reads // 2, hops
+        assert seeded.audit_count() == before + reads
+        hops.clear()
+        assert pool.submit(asyncio.run, read_all()).result() == [200] * reads
+    # now kept: no read of the board at all, a few of the counters and of audit commits
+    assert "read_snapshot" not in hops
+    assert 1 <= hops.count("counters_now") <= reads // 2, hops
     assert 1 <= hops.count("in_transaction") <= reads // 2, hops
-    assert seeded.audit_count() == before + reads
+    assert seeded.audit_count() == before + 2 * reads
 
 
 def test_no_credentials_is_401_without_touching_the_database(
@@ -466,6 +541,7 @@ def test_a_read_that_writes_anything_but_audit_entries_is_refused(
         threads=threads,
         write_batches=(writes := WriteBatches(lambda: factory, writers, threads)),
         audit=AuditBatches(writes),
+        counter_reads=CounterReads(lambda: factory, threads),
         writes=False,
         credentials=Credentials(seeded.ids["token"], False, None),
         client_address=None,
@@ -500,4 +576,4 @@ def test_a_read_queues_its_audit_entry_behind_a_busy_writer_of_its_process(
     answers_only_after(
         seeded, lambda: read_board(seeded), 200, writers.hold, writers.release
     )
-    assert hops == ["read_snapshot", "in_transaction"]
+    assert hops == ["counters_now", "read_snapshot", "in_transaction"]

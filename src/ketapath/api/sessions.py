@@ -20,6 +20,8 @@ from sqlalchemy.orm import Session
 
 from ketapath.api.measurements import recorded_response
 from ketapath.api.work import WorkDep
+from ketapath.db.models import AuditEntry
+from ketapath.db.repositories.change_counters import Counters
 from ketapath.schemas.alert import AlertRead
 from ketapath.schemas.base import Schema
 from ketapath.schemas.board import BoardRead
@@ -98,11 +100,17 @@ async def get_board(
 ) -> Response:
     """The session board: one card per session of the day, by chair then time."""
 
+    def kept(counters: Counters, actor: Actor) -> tuple[bytes, AuditEntry] | None:
+        return board_service.kept_board_json(
+            counters, actor=actor, day=on, site_id=site_id
+        )
+
     def run(session: Session, actor: Actor) -> bytes:
         return board_service.board_json(session, actor=actor, day=on, site_id=site_id)
 
-    # built from the cards' stored JSON (a BoardRead); not serialized again here
-    return Response(await work(run), media_type="application/json")
+    # Screens poll it: between writes it is answered from what is kept (Work.kept), and it
+    # is built from the cards' stored JSON (a BoardRead), not serialized again here.
+    return Response(await work.kept(kept, run), media_type="application/json")
 
 
 @router.get("/sessions/{session_id}", response_model=SessionRead)

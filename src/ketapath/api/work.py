@@ -27,11 +27,14 @@ from typing import Annotated, TypeVar
 from fastapi import Depends, Request
 from sqlalchemy.orm import Session, sessionmaker
 
+from ketapath.db.models import AuditEntry
+from ketapath.db.repositories.change_counters import Counters
 from ketapath.http import (
     CSRF_HEADER,
     SAFE_METHODS,
     SESSION_COOKIE,
     AuditBatches,
+    CounterReads,
     DatabaseThreads,
     WriteBatches,
     client_address,
@@ -66,6 +69,7 @@ class Work:
         threads: DatabaseThreads,
         write_batches: WriteBatches,
         audit: AuditBatches,
+        counter_reads: CounterReads,
         writes: bool,
         credentials: Credentials,
         client_address: str | None,
@@ -74,6 +78,7 @@ class Work:
         self._threads = threads
         self._write_batches = write_batches
         self._audit = audit
+        self._counter_reads = counter_reads
         self._writes = writes
         self._credentials = credentials
         self._client_address = client_address
@@ -83,6 +88,33 @@ class Work:
         return await self.run(
             lambda session: fn(session, self.authenticate(session).actor)
         )
+
+    async def kept(
+        self,
+        kept: Callable[[Counters, Actor], tuple[T, AuditEntry] | None],
+        fn: Callable[[Session, Actor], T],
+    ) -> T:
+        """A read answered from what this process keeps, if it can be; else ``fn`` as usual.
+
+        ``kept(counters, actor)`` answers from memory with its audit entry, or returns None;
+        the counters it gets were read after this request arrived
+        (:class:`~ketapath.http.CounterReads`), and the caller's token lookup must be kept
+        under them as well (:func:`~ketapath.services.auth.kept_caller`). Nothing else is
+        read: the answer is sent once its audit entry is committed, as any read's.
+        """
+        if not self._writes:
+            counters = await self._counter_reads.read()
+            credentials = self._credentials
+            caller = auth_service.kept_caller(
+                counters, token=credentials.token, client_address=self._client_address
+            )
+            if caller is not None:
+                answer = kept(counters, caller.actor)
+                if answer is not None:
+                    result, entry = answer
+                    await self._audit.write([entry])
+                    return result
+        return await self(fn)
 
     async def as_caller(
         self, fn: Callable[[Session, auth_service.Authenticated], T]
@@ -121,6 +153,7 @@ def _work(request: Request, credentials: Credentials) -> Work:
         threads=state.database_threads,
         write_batches=state.write_batches,
         audit=state.audit_batches,
+        counter_reads=state.counter_reads,
         writes=request.method not in SAFE_METHODS,
         credentials=credentials,
         client_address=client_address(request),

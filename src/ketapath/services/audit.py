@@ -17,7 +17,7 @@ from ketapath.db.repositories.patients import PatientRepository
 from ketapath.services.errors import NotFoundError
 from ketapath.services.permissions import Actor, Capability, require
 
-__all__ = ["list_entries", "record"]
+__all__ = ["entry", "list_entries", "record"]
 
 
 def record(
@@ -36,19 +36,45 @@ def record(
     ``clinic_id`` defaults to the actor's; pass it where there is no actor (a failed login).
     """
     AuditRepository(session).append(
-        untracked(
-            AuditEntry,
-            occurred_at=utcnow(),
-            clinic_id=actor.clinic_id if actor else clinic_id,
-            actor_id=actor.user_id if actor else None,
-            actor_role=actor.role.value if actor else None,
+        entry(
+            actor=actor,
             action=action,
             entity=entity,
-            entity_id=str(entity_id) if entity_id is not None else None,
+            entity_id=entity_id,
             patient_id=patient_id,
-            client_address=actor.client_address if actor else None,
-            detail=detail or {},
+            detail=detail,
+            clinic_id=clinic_id,
         )
+    )
+
+
+def entry(
+    *,
+    actor: Actor | None,
+    action: str,
+    entity: str,
+    entity_id: uuid.UUID | str | None = None,
+    patient_id: uuid.UUID | None = None,
+    detail: dict[str, Any] | None = None,
+    clinic_id: uuid.UUID | None = None,
+) -> AuditEntry:
+    """One audit entry, in no transaction yet.
+
+    For a read answered without a session, whose entry ``http.AuditBatches`` commits before
+    the answer is sent.
+    """
+    return untracked(
+        AuditEntry,
+        occurred_at=utcnow(),
+        clinic_id=actor.clinic_id if actor else clinic_id,
+        actor_id=actor.user_id if actor else None,
+        actor_role=actor.role.value if actor else None,
+        action=action,
+        entity=entity,
+        entity_id=str(entity_id) if entity_id is not None else None,
+        patient_id=patient_id,
+        client_address=actor.client_address if actor else None,
+        detail=detail or {},
     )
 
 

@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 
 from ketapath.db.base import utcnow
 from ketapath.db.models import AuthToken, Role, User
-from ketapath.db.repositories.change_counters import read_counters
+from ketapath.db.repositories.change_counters import Counters, read_counters
 from ketapath.db.repositories.users import (
     ActiveToken,
     AuthTokenRepository,
@@ -42,6 +42,7 @@ __all__ = [
     "find_login",
     "hash_password",
     "issue_login",
+    "kept_caller",
     "logout",
     "password_matches",
     "verify_password",
@@ -257,27 +258,45 @@ def authenticate(
     """Resolve a bearer or cookie token to its actor, or raise :class:`UnauthorizedError`.
 
     A read snapshot reuses the lookup an earlier read of this process made for the same token
-    while the ``auth`` change counter is unchanged: any write to users or tokens (a logout, a
-    deactivation, a role or password change, another login) sets it anew, so a revoked token
-    is refused by the very next read (``db.repositories.change_counters``); a login thereby
-    drops every kept lookup, once. Expiry is checked on every use. A write always looks the
-    token up in its own transaction.
+    while the ``auth`` change counter is unchanged (:func:`kept_caller`). A write always looks
+    the token up in its own transaction.
     """
-    digest = _digest(token)
-    now = utcnow()
     counters = read_counters(session)
-    kept = _CALLERS.get(digest) if counters is not None else None
-    found: ActiveToken | None = None
-    if kept is not None and counters is not None and kept[0] == counters.auth:
-        found = kept[1]
-        if found.expires_at <= now:
-            raise UnauthorizedError("login required")
+    if counters is not None:
+        kept = kept_caller(counters, token=token, client_address=client_address)
+        if kept is not None:
+            return kept
+    digest = _digest(token)
+    found = AuthTokenRepository(session).active(digest, now=utcnow())
     if found is None:
-        found = AuthTokenRepository(session).active(digest, now=now)
-        if found is None:
-            raise UnauthorizedError("login required")
-        if counters is not None:
-            _CALLERS.put(digest, (counters.auth, found))
+        raise UnauthorizedError("login required")
+    if counters is not None:
+        _CALLERS.put(digest, (counters.auth, found))
+    return _caller(found, client_address)
+
+
+def kept_caller(
+    counters: Counters, *, token: str, client_address: str | None
+) -> Authenticated | None:
+    """The caller behind ``token`` as a read of this process looked it up; None if not kept.
+
+    Kept while the ``auth`` change counter is unchanged: any write to users or tokens (a
+    logout, a deactivation, a role or password change, another login) sets it anew, so a
+    revoked token is refused by the very next read (``db.repositories.change_counters``); a
+    login thereby drops every kept lookup, once. Expiry is checked on every use
+    (:class:`UnauthorizedError`). Needs no session: reads answered from what is kept call it
+    with counters read on their own (``http.CounterReads``).
+    """
+    kept = _CALLERS.get(_digest(token))
+    if kept is None or kept[0] != counters.auth:
+        return None
+    found = kept[1]
+    if found.expires_at <= utcnow():
+        raise UnauthorizedError("login required")
+    return _caller(found, client_address)
+
+
+def _caller(found: ActiveToken, client_address: str | None) -> Authenticated:
     actor = Actor(
         found.user_id,
         found.role,

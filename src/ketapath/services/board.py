@@ -29,8 +29,9 @@ import orjson
 from sqlalchemy.orm import Session
 
 from ketapath.db.base import utcnow
-from ketapath.db.models import Route, SessionStatus
-from ketapath.db.repositories.change_counters import read_counters
+from ketapath.db.models import AuditEntry, Route, SessionStatus
+from ketapath.db.repositories.audit import AuditRepository
+from ketapath.db.repositories.change_counters import Counters, read_counters
 from ketapath.db.repositories.courses import ClinicSettings, CourseRepository
 from ketapath.db.repositories.sessions import (
     BoardEntries,
@@ -55,7 +56,7 @@ from ketapath.services.sessions import (
     schedule_minutes,
 )
 
-__all__ = ["board_json", "get_board"]
+__all__ = ["board_json", "get_board", "kept_board_json"]
 
 # Cards are built with ``model_construct``: every value comes typed from the database or from
 # the functions above, so validating each card again (its every field) only costs time on the
@@ -236,6 +237,33 @@ def board_json(
     return _board(session, actor=actor, day=day, site_id=site_id, now=now)[1].body
 
 
+def kept_board_json(
+    counters: Counters,
+    *,
+    actor: Actor,
+    day: date | None = None,
+    site_id: uuid.UUID | None = None,
+    now: datetime | None = None,
+) -> tuple[bytes, AuditEntry] | None:
+    """:func:`board_json` from what this process keeps under ``counters``, without a session.
+
+    With the audit entry still to be committed; None when the clinic's settings or the day's
+    rows are not kept under ``counters.board`` (the caller then reads them on a snapshot).
+    ``counters`` are read on their own, just before (``http.CounterReads``): what is kept
+    under them is what a snapshot begun then would read.
+    """
+    require(actor, Capability.SESSION_READ)
+    clinic = _CLINICS.get((counters.board, actor.clinic_id))
+    if clinic is None:
+        return None
+    on = day or today_in(clinic[0])
+    rows = _DAYS.get((counters.board, actor.clinic_id, on, site_id))
+    if rows is None:
+        return None
+    built = _built(rows, now)
+    return built.body, _read_entry(actor, rows, built)
+
+
 def _board(
     session: Session,
     *,
@@ -245,18 +273,27 @@ def _board(
     now: datetime | None,
 ) -> tuple[date, _Board]:
     require(actor, Capability.SESSION_READ)
-    moment = now or utcnow()
     rows = _day(session, clinic_id=actor.clinic_id, day=day, site_id=site_id)
-    elapsed = tuple(minutes_after(first, moment) for first in rows.first_doses)
-    built = _board_at(rows, elapsed)
-    audit.record(
-        session,
+    built = _built(rows, now)
+    AuditRepository(session).append(_read_entry(actor, rows, built))
+    return rows.on, built
+
+
+def _built(rows: _Day, now: datetime | None) -> _Board:
+    moment = now or utcnow()
+    return _board_at(
+        rows, tuple(minutes_after(first, moment) for first in rows.first_doses)
+    )
+
+
+def _read_entry(actor: Actor, rows: _Day, built: _Board) -> AuditEntry:
+    """The board's one audit entry: the date and every patient shown."""
+    return audit.entry(
         actor=actor,
         action="read",
         entity="board",
         detail={"date": rows.on.isoformat(), "patient_ids": built.patient_ids},
     )
-    return rows.on, built
 
 
 def _day(
