@@ -5,12 +5,12 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-from sqlalchemy import Connection, event
+from sqlalchemy import Connection, Engine, event
 
 
 @contextmanager
-def statements_sent(connection: Connection) -> Iterator[list[str]]:
-    """Every statement sent on ``connection`` while the block runs, in order."""
+def statements_sent(connection: Connection | Engine) -> Iterator[list[str]]:
+    """Every statement sent on ``connection`` (or any of an engine's) while the block runs."""
     seen: list[str] = []
 
     def record(_conn: object, _cursor: object, statement: str, *_args: object) -> None:

@@ -25,6 +25,7 @@ from bench.seed import seed  # the benchmark's clinic: 20 live sessions
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine, func, select, update
 from tests.conftest import DB_PARAMS, new_database_url
+from tests.statements import statements_sent
 
 from ketapath import http
 from ketapath.app import create_app
@@ -43,7 +44,11 @@ from ketapath.http import (
     DatabaseThreads,
     SerialWriters,
     WriteBatches,
+    _Failed,
+    in_batch,
 )
+from ketapath.services import auth as auth_service
+from ketapath.services.errors import UnauthorizedError
 
 VITALS = {"systolic_mmhg": 128, "diastolic_mmhg": 80}
 PHQ9 = {"instrument": "phq9", "responses": [1, 1, 1, 2, 2, 1, 1, 0, 0]}
@@ -153,6 +158,39 @@ def test_a_kept_board_costs_the_counters_alone(seeded: Seeded, hops: list[str]) 
     assert hops == ["counters_now", "in_transaction"]
     assert len(second.json()["cards"]) == len(first.json()["cards"]) == 20
     assert seeded.audit_count() == before + 2
+
+
+def test_a_write_reuses_a_kept_token_lookup(seeded: Seeded) -> None:
+    path, body = WRITES["vitals"]
+    url = path.format(**seeded.ids)
+    first = seeded.client.post(url, json=body, headers=seeded.headers)
+    assert first.status_code == 201, first.text
+    with statements_sent(seeded.engine) as seen:
+        again = seeded.client.post(url, json=body, headers=seeded.headers)
+    assert again.status_code == 201, again.text
+    assert not [s for s in seen if "auth_tokens" in s], seen
+
+
+def test_a_logout_earlier_in_a_batch_refuses_its_token_to_the_writes_after_it(
+    seeded: Seeded,
+) -> None:
+    """Writes share a transaction (http.in_batch): a kept lookup must not outlive a logout
+    committed with them, though the counters on PostgreSQL are set only at commit."""
+    factory = make_session_factory(seeded.engine)
+    writers = SerialWriters.for_engine(seeded.engine)
+    token = seeded.ids["token"]
+
+    def caller(session):
+        return auth_service.authenticate(session, token=token, client_address=None)
+
+    def log_out(session):
+        auth_service.logout(session, authenticated=caller(session))
+
+    kept = in_batch(factory, writers, [caller, caller])  # the second finds it kept
+    assert all(isinstance(found, auth_service.Authenticated) for found in kept)
+    _logged_out, refused = in_batch(factory, writers, [log_out, caller])
+    assert isinstance(refused, _Failed), refused
+    assert isinstance(refused.error, UnauthorizedError)
 
 
 def test_a_request_never_takes_a_counter_reading_begun_before_it(

@@ -106,7 +106,9 @@ class Work:
             counters = await self._counter_reads.read()
             credentials = self._credentials
             caller = auth_service.kept_caller(
-                counters, token=credentials.token, client_address=self._client_address
+                counters.auth,
+                token=credentials.token,
+                client_address=self._client_address,
             )
             if caller is not None:
                 answer = kept(counters, caller.actor)

@@ -19,7 +19,10 @@ from sqlalchemy.orm import Session
 
 from ketapath.db.base import utcnow
 from ketapath.db.models import AuthToken, Role, User
-from ketapath.db.repositories.change_counters import Counters, read_counters
+from ketapath.db.repositories.change_counters import (
+    auth_counter_in_write,
+    read_counters,
+)
 from ketapath.db.repositories.users import (
     ActiveToken,
     AuthTokenRepository,
@@ -257,38 +260,41 @@ def authenticate(
 ) -> Authenticated:
     """Resolve a bearer or cookie token to its actor, or raise :class:`UnauthorizedError`.
 
-    A read snapshot reuses the lookup an earlier read of this process made for the same token
-    while the ``auth`` change counter is unchanged (:func:`kept_caller`). A write always looks
-    the token up in its own transaction.
+    Reuses the lookup an earlier request of this process made for the same token while the
+    ``auth`` change counter is unchanged (:func:`kept_caller`): a read compares it with the
+    counters of its snapshot, a write with the counter as its own transaction sees it
+    (``auth_counter_in_write``, which refuses once the transaction has written users or
+    tokens itself on PostgreSQL). A lookup made here is kept under that value.
     """
     counters = read_counters(session)
-    if counters is not None:
-        kept = kept_caller(counters, token=token, client_address=client_address)
+    auth = counters.auth if counters is not None else auth_counter_in_write(session)
+    if auth is not None:
+        kept = kept_caller(auth, token=token, client_address=client_address)
         if kept is not None:
             return kept
     digest = _digest(token)
     found = AuthTokenRepository(session).active(digest, now=utcnow())
     if found is None:
         raise UnauthorizedError("login required")
-    if counters is not None:
-        _CALLERS.put(digest, (counters.auth, found))
+    if auth is not None:
+        _CALLERS.put(digest, (auth, found))
     return _caller(found, client_address)
 
 
 def kept_caller(
-    counters: Counters, *, token: str, client_address: str | None
+    auth: int, *, token: str, client_address: str | None
 ) -> Authenticated | None:
-    """The caller behind ``token`` as a read of this process looked it up; None if not kept.
+    """The caller behind ``token`` as this process looked it up; None if not kept under ``auth``.
 
     Kept while the ``auth`` change counter is unchanged: any write to users or tokens (a
     logout, a deactivation, a role or password change, another login) sets it anew, so a
-    revoked token is refused by the very next read (``db.repositories.change_counters``); a
-    login thereby drops every kept lookup, once. Expiry is checked on every use
+    revoked token is refused by the very next request (``db.repositories.change_counters``);
+    a login thereby drops every kept lookup, once. Expiry is checked on every use
     (:class:`UnauthorizedError`). Needs no session: reads answered from what is kept call it
     with counters read on their own (``http.CounterReads``).
     """
     kept = _CALLERS.get(_digest(token))
-    if kept is None or kept[0] != counters.auth:
+    if kept is None or kept[0] != auth:
         return None
     found = kept[1]
     if found.expires_at <= utcnow():

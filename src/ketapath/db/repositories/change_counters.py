@@ -32,7 +32,7 @@ from sqlalchemy.orm import Session
 
 from ketapath.db.engine import is_read_only
 
-__all__ = ["COUNTED_TABLES", "Counters", "read_counters"]
+__all__ = ["COUNTED_TABLES", "Counters", "auth_counter_in_write", "read_counters"]
 
 COUNTED_TABLES: Mapping[str, tuple[str, ...]] = {
     # Every table the session board reads (SessionRepository.board, clinic settings).
@@ -70,8 +70,8 @@ def read_counters(session: Session) -> Counters | None:
     """The counters for a read snapshot (read once, then remembered); None in a write.
 
     A write's transaction may itself have changed counted rows, and on PostgreSQL its own
-    counters are set only at commit: nothing read in a write is kept, and nothing kept is
-    trusted there.
+    counters are set only at commit: a write trusts what is kept only through
+    :func:`auth_counter_in_write`.
     """
     if not is_read_only(session):
         return None
@@ -82,3 +82,29 @@ def read_counters(session: Session) -> Counters | None:
         memo = Counters(values["board"], values["auth"])
         session.info[_MEMO] = memo
     return memo
+
+
+_AUTH_IN_SQLITE = "SELECT value FROM change_counters WHERE name = 'auth'"
+_AUTH_IN_POSTGRES = (
+    "SELECT value, current_setting('ketapath.wrote_auth', true) "
+    "FROM change_counters WHERE name = 'auth'"
+)
+
+
+def auth_counter_in_write(session: Session) -> int | None:
+    """The ``auth`` counter under which a write may reuse a kept token lookup; None if it may not.
+
+    Writes are batched, many to a transaction (``http.WriteBatches``), so this is read before
+    each write, in the transaction, and may follow an earlier write of the same transaction
+    that logged someone out. SQLite: the triggers set the counter at once, so the value read
+    here covers the transaction's own writes, and a savepoint rolled back restores it with the
+    rows. PostgreSQL: the counter is set only at commit, so the value names the last committed
+    state alone, and None is returned once this transaction has itself written users or
+    tokens: a statement-level trigger notes it at once in a transaction-local setting
+    (migration 0007).
+    """
+    connection = session.connection()
+    if connection.dialect.name == "sqlite":
+        return int(connection.exec_driver_sql(_AUTH_IN_SQLITE).scalar_one())
+    value, wrote = connection.exec_driver_sql(_AUTH_IN_POSTGRES).one()
+    return None if wrote == "on" else int(value)
