@@ -182,6 +182,10 @@ class DatabaseThreads:
         default = 1 if engine.dialect.name == "sqlite" else 2
         return cls(configured or default)
 
+    def shutdown(self) -> None:
+        """Let the threads end once the work handed to them is done."""
+        self._executor.shutdown(wait=False)
+
     async def run(self, fn: Callable[..., T], *args: object) -> T:
         """``fn(*args)`` in one of these threads."""
         future = asyncio.get_running_loop().run_in_executor(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy import select, update
@@ -27,7 +28,9 @@ from ketapath.db.models import (
     Role,
     User,
 )
+from ketapath.http import AuditBatches
 from ketapath.services import auth as auth_service
+from ketapath.services import board as board_service
 from ketapath.services.clinic import today_in
 
 ALL_DAYS = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
@@ -224,9 +227,10 @@ class TestBoard:
 class TestKeptBoard:
     """Between writes the board is answered from memory (api.work.Work.kept).
 
-    Each test reads the board once, so that the day and the caller's token lookup are kept,
-    then changes something straight in the database, as another process or an operator would,
-    and reads again: the change counters make the next read see it.
+    Each test reads the board once, so that the day and the caller's token lookup are kept.
+    Where a read must be answered from memory, ``only_kept`` makes the usual read path fail;
+    elsewhere something is changed straight in the database, as another process or an
+    operator would, and the change counters must make the next read see it.
     """
 
     @pytest.fixture
@@ -241,14 +245,24 @@ class TestKeptBoard:
         ]
         return patient
 
+    @pytest.fixture
+    def only_kept(self, monkeypatch):
+        """From here on the board may not be read on a snapshot: answers come from memory."""
+        refuse_snapshots(monkeypatch)
+
     @staticmethod
-    def read(client, ctx):
+    def read(client, ctx, headers=None, **params):
         return client.get(
-            "/api/v1/board", params={"date": DAY.isoformat()}, headers=ctx["nurse"]
+            "/api/v1/board",
+            params={
+                "date": DAY.isoformat(),
+                **{k: v for k, v in params.items() if v is not None},
+            },
+            headers=headers or ctx["nurse"],
         )
 
     def test_an_unchanged_board_reads_only_the_counters(
-        self, client, connection, ctx, kept
+        self, client, connection, ctx, kept, only_kept
     ):
         with statements_sent(connection) as seen:
             again = self.read(client, ctx)
@@ -259,7 +273,7 @@ class TestKeptBoard:
         assert all("change_counters" in s for s in touched), touched
         assert any("INSERT INTO audit_log" in s for s in seen), seen
 
-    def test_each_kept_read_is_audited(self, client, session, ctx, kept):
+    def test_each_kept_read_is_audited(self, client, session, ctx, kept, only_kept):
         for _ in range(3):
             assert self.read(client, ctx).status_code == 200
         session.flush()
@@ -268,6 +282,16 @@ class TestKeptBoard:
         ).all()
         assert len(entries) == 4
         assert {tuple(e.detail["patient_ids"]) for e in entries} == {(str(kept.id),)}
+
+    def test_a_kept_read_whose_audit_fails_is_not_answered(
+        self, client, ctx, kept, only_kept, monkeypatch
+    ):
+        async def broken(self, entries):
+            raise RuntimeError("the audit commit failed")
+
+        monkeypatch.setattr(AuditBatches, "_commit", broken)
+        with pytest.raises(RuntimeError, match="the audit commit failed"):
+            self.read(client, ctx)
 
     def test_a_change_made_elsewhere_shows_on_the_next_read(
         self, client, connection, ctx, kept
@@ -299,12 +323,61 @@ class TestKeptBoard:
         monkeypatch.setattr(auth_service, "utcnow", lambda: later)
         assert self.read(client, ctx).status_code == 401
 
-    def test_a_patient_is_refused_with_a_kept_lookup_too(self, client, session, ctx):
+    def test_a_patient_is_refused_a_kept_board(
+        self, client, session, ctx, kept, monkeypatch
+    ):
         patient = make_patient(session, ctx["clinic"])
         headers = bearer_for(
             session,
             make_user(session, ctx["clinic"], role=Role.PATIENT, patient=patient),
         )
-        # the first read keeps the lookup and is refused; the second finds it kept
-        assert client.get("/api/v1/board", headers=headers).status_code == 403
-        assert client.get("/api/v1/board", headers=headers).status_code == 403
+        assert self.read(client, ctx).status_code == 200  # kept anew after the writes
+        assert self.read(client, ctx, headers).status_code == 403  # keeps the lookup
+        refuse_snapshots(monkeypatch)
+        assert self.read(client, ctx).status_code == 200  # the day is kept
+        assert self.read(client, ctx, headers).status_code == 403
+
+    def test_a_site_filter_is_kept_apart(self, client, session, ctx, kept, monkeypatch):
+        other_site, _ = make_site_with_chairs(session, ctx["clinic"], chairs=1)
+        for site_id in (
+            None,
+            other_site.id,
+        ):  # each kept under the counters now standing
+            assert self.read(client, ctx, site_id=site_id).status_code == 200
+        refuse_snapshots(monkeypatch)
+        filtered = self.read(client, ctx, site_id=str(other_site.id)).json()
+        assert filtered["site_id"] == str(other_site.id)
+        assert filtered["cards"] == []
+        everything = self.read(client, ctx).json()
+        assert everything["site_id"] is None
+        assert len(everything["cards"]) == 1
+
+    def test_today_is_the_clinics_date_on_a_kept_read(
+        self, client, session, ctx, monkeypatch
+    ):
+        utc_today = utcnow().date()
+        clinic = ctx["clinic"]
+        # UTC+14 or UTC-11: one of them is always on another date than UTC
+        clinic.timezone = next(
+            zone
+            for zone in ("Pacific/Kiritimati", "Pacific/Pago_Pago")
+            if utcnow().astimezone(ZoneInfo(zone)).date() != utc_today
+        )
+        session.flush()
+        today = today_in(clinic)
+        assert today != utc_today
+        assert client.get("/api/v1/board", headers=ctx["nurse"]).json()["date"] == (
+            today.isoformat()
+        )
+        refuse_snapshots(monkeypatch)
+        kept = client.get("/api/v1/board", headers=ctx["nurse"])
+        assert kept.json()["date"] == today.isoformat()
+
+
+def refuse_snapshots(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Make the board's usual read path fail: a read must then be answered from memory."""
+
+    def refused(*_args: object, **_kwargs: object) -> bytes:
+        raise AssertionError("the board was read on a snapshot, not from memory")
+
+    monkeypatch.setattr(board_service, "board_json", refused)

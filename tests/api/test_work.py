@@ -199,7 +199,8 @@ def test_a_request_never_takes_a_counter_reading_begun_before_it(
     """CounterReads: a request that arrives while the counters are being read waits for the
     next reading, so it sees a write committed before it arrived (read your own writes)."""
     factory = make_session_factory(seeded.engine)
-    reads = CounterReads(lambda: factory, DatabaseThreads(1))
+    threads = DatabaseThreads(1)
+    reads = CounterReads(lambda: factory, threads)
     read_counters, held, release = (
         http.counters_now,
         threading.Event(),
@@ -228,8 +229,12 @@ def test_a_request_never_takes_a_counter_reading_begun_before_it(
         release.set()
         return await early, await late
 
-    with ThreadPoolExecutor(1) as pool:
-        early, late = pool.submit(asyncio.run, scenario()).result()
+    try:
+        with ThreadPoolExecutor(1) as pool:
+            early, late = pool.submit(asyncio.run, scenario()).result()
+    finally:
+        release.set()  # a failed step must not leave the database thread waiting
+        threads.shutdown()
     assert len(readings) == 2
     assert early.board != late.board  # the later request saw the write
     assert early.auth == late.auth
@@ -385,6 +390,16 @@ def test_a_read_is_not_disclosed_before_its_audit_entry_commits(
     seeded: Seeded,
 ) -> None:
     """Another process holding the writer lock holds back the response until it lets go."""
+    with another_process_writing(seeded) as (hold, release):
+        answers_only_after(seeded, lambda: read_board(seeded), 200, hold, release)
+
+
+def test_a_board_answered_from_memory_waits_for_its_audit_entry_too(
+    seeded: Seeded,
+) -> None:
+    assert (
+        read_board(seeded) == 200
+    )  # the day and the token lookup are kept from here on
     with another_process_writing(seeded) as (hold, release):
         answers_only_after(seeded, lambda: read_board(seeded), 200, hold, release)
 
