@@ -107,7 +107,9 @@ def create_app(
     # Reads answered from what the process keeps read the change counters, many to a
     # snapshot (http.CounterReads).
     app.state.counter_reads = CounterReads(
-        lambda: app.state.session_factory, app.state.database_threads
+        lambda: app.state.session_factory,
+        app.state.database_threads,
+        on_loop=app.state.serial_writers is not None,
     )
     install_error_handlers(app, html=render_error)
     generate_openapi = app.openapi

@@ -454,15 +454,23 @@ class CounterReads:
     (``db.repositories.change_counters``). Requests that arrive while the counters are being
     read wait for the next reading, which begins after they arrived: each thereby sees every
     write committed before it arrived (a client that has had its write's answer finds the write
-    on its next read), and under load one short snapshot, one thread hop, serves tens of
-    requests instead of one each.
+    on its next read), and under load one short snapshot serves tens of requests instead of
+    one each. ``on_loop`` (SQLite): the reading runs on the event loop, as SQLite's writes do
+    (:class:`WriteBatches`): one row from a WAL snapshot takes microseconds, less than the
+    hop to a thread and back; a WAL reader never waits for a writer. Elsewhere it waits on
+    the network, in a database thread.
     """
 
     def __init__(
-        self, factory: Callable[[], sessionmaker[Session]], threads: DatabaseThreads
+        self,
+        factory: Callable[[], sessionmaker[Session]],
+        threads: DatabaseThreads,
+        *,
+        on_loop: bool,
     ) -> None:
         self._factory = factory
         self._threads = threads
+        self._on_loop = on_loop
         self._readers: dict[int, _CounterReaders] = {}
 
     async def read(self) -> Counters:
@@ -480,7 +488,11 @@ class CounterReads:
             while readers.waiting:
                 waiting, readers.waiting = readers.waiting, []
                 try:
-                    counters = await self._threads.run(counters_now, self._factory())
+                    counters = (
+                        counters_now(self._factory())
+                        if self._on_loop
+                        else await self._threads.run(counters_now, self._factory())
+                    )
                 except BaseException as error:
                     for found in waiting:
                         _settle_failed(found, error)
@@ -629,15 +641,18 @@ class WriteBatches:
         return await done
 
     async def run_alone(self, work: Callable[[Session], T]) -> T:
-        """``work(session)`` in a transaction of its own, in a worker thread.
+        """``work(session)`` in a transaction of its own, not in a batch.
 
-        Not on the event loop, and not in a batch that the writes queued behind it would wait
-        for: :class:`AuditBatches` commits the audit entries of many reads this way.
+        Not in a batch that the writes queued behind it would wait for: :class:`AuditBatches`
+        commits the audit entries of many reads this way. Where it runs is where a batch runs:
+        on the event loop on SQLite (a hop to a thread and back cost a board poll answered
+        from memory a quarter of its CPU), in a worker thread on PostgreSQL.
         """
         writers = self._writers
         factory = self._factory()
-        async with writers.lock() if writers is not None else contextlib.nullcontext():
-            return await self._threads.run(in_transaction, factory, writers, work)
+        if writers is None:
+            return await self._threads.run(in_transaction, factory, None, work)
+        return await self._on_loop(writers, factory, work)
 
     async def _flush(self, queue: _WriteQueue) -> None:
         try:
@@ -683,6 +698,21 @@ class WriteBatches:
         factory = self._factory()
         if writers is None:
             return await self._threads.run(in_batch, factory, None, works)
+        return await self._on_loop(
+            writers, factory, lambda session: [_in_savepoint(session, w) for w in works]
+        )
+
+    async def _on_loop(
+        self,
+        writers: SerialWriters,
+        factory: sessionmaker[Session],
+        work: Callable[[Session], T],
+    ) -> T:
+        """SQLite: ``work`` in a writer transaction run on the event loop (class docstring).
+
+        Committed as :func:`in_transaction` commits: on success, or on a
+        :class:`ServiceError` that keeps its writes.
+        """
         async with writers.lock():
             await self._hold(writers)
             try:
@@ -695,9 +725,12 @@ class WriteBatches:
             try:
                 if not try_begin_write(session):  # someone writes without the file lock
                     await self._threads.run(begin_write, session)
-                outcomes = [_in_savepoint(session, work) for work in works]
+                result = work(session)
                 commit = True
-                return outcomes
+                return result
+            except ServiceError as error:
+                commit = error.keep_writes
+                raise
             finally:
                 finish(session, commit=commit)
 
