@@ -72,7 +72,9 @@ def connection(engine: Engine) -> Iterator[Connection]:
             # The change counters' triggers fire at COMMIT, which this shared, rolled-back
             # transaction never reaches: fire them with each statement instead, so that a
             # request sees the writes of the requests before it as it would once they commit
-            # (db.repositories.change_counters).
+            # (db.repositories.change_counters). The users and tokens a test makes also flag
+            # this one transaction as having written them (migration 0007), so its writes
+            # always look tokens up: tests/api/test_work.py covers kept lookups in writes.
             conn.exec_driver_sql("SET CONSTRAINTS ALL IMMEDIATE")
         try:
             yield conn

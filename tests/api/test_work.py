@@ -18,12 +18,14 @@ import uuid
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from typing import Any
 
 import anyio.to_thread
 import pytest
 from bench.seed import seed  # the benchmark's clinic: 20 live sessions
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine, func, select, update
+from sqlalchemy.orm import Session, sessionmaker
 from tests.conftest import DB_PARAMS, new_database_url
 from tests.statements import statements_sent
 
@@ -37,8 +39,9 @@ from ketapath.db.engine import (
     make_session_factory,
     session_scope,
 )
-from ketapath.db.models import AuditEntry, Note, Patient
+from ketapath.db.models import AuditEntry, Note, Patient, Role
 from ketapath.http import (
+    CSRF_HEADER,
     AuditBatches,
     CounterReads,
     DatabaseThreads,
@@ -197,6 +200,127 @@ def test_a_logout_earlier_in_a_batch_refuses_its_token_to_the_writes_after_it(
     _logged_out, refused = in_batch(factory, writers, [log_out, caller])
     assert isinstance(refused, _Failed), refused
     assert isinstance(refused.error, UnauthorizedError)
+
+
+def batch_caller(
+    seeded: Seeded,
+) -> tuple[sessionmaker[Session], SerialWriters | None, Any]:
+    """What a write batch needs, and a write that authenticates the seeded nurse's token."""
+    factory = make_session_factory(seeded.engine)
+
+    def caller(session: Session) -> auth_service.Authenticated:
+        return auth_service.authenticate(
+            session, token=seeded.ids["token"], client_address=None
+        )
+
+    return factory, SerialWriters.for_engine(seeded.engine), caller
+
+
+def sql(statement: str) -> Callable[[Session], None]:
+    """A write of a batch that runs one statement, as an operator's or another service's."""
+
+    def work(session: Session) -> None:
+        session.connection().exec_driver_sql(statement)
+
+    return work
+
+
+@pytest.mark.parametrize(
+    ("change", "refused"),
+    [
+        ("UPDATE users SET active = false", UnauthorizedError),
+        ("UPDATE auth_tokens SET revoked_at = expires_at", UnauthorizedError),
+        ("DELETE FROM auth_tokens", UnauthorizedError),
+    ],
+)
+def test_a_change_to_users_or_tokens_earlier_in_a_batch_applies_to_the_writes_after_it(
+    seeded: Seeded, change: str, refused: type[Exception]
+) -> None:
+    factory, writers, caller = batch_caller(seeded)
+    in_batch(factory, writers, [caller, caller])  # the lookup is kept
+    changed, after = in_batch(factory, writers, [sql(change), caller])
+    assert not isinstance(changed, _Failed), changed
+    assert isinstance(after, _Failed), after
+    assert isinstance(after.error, refused)
+
+
+def test_a_role_change_earlier_in_a_batch_applies_to_the_writes_after_it(
+    seeded: Seeded,
+) -> None:
+    factory, writers, caller = batch_caller(seeded)
+    in_batch(factory, writers, [caller, caller])  # kept as a nurse
+    _changed, found = in_batch(
+        factory, writers, [sql("UPDATE users SET role = 'front_desk'"), caller]
+    )
+    assert isinstance(found, auth_service.Authenticated), found
+    assert found.actor.role is Role.FRONT_DESK
+
+
+class _Abandon(BaseException):
+    """Escapes a write's savepoint, so that the whole batch rolls back."""
+
+
+def test_a_batch_rolled_back_after_a_role_change_leaves_no_lookup_of_it(
+    seeded: Seeded,
+) -> None:
+    """A lookup that saw an uncommitted promotion must not outlive the rollback."""
+    factory, writers, caller = batch_caller(seeded)
+    in_batch(factory, writers, [caller, caller])  # kept as a nurse
+    seen: list[Role] = []
+
+    def look(session: Session) -> None:
+        seen.append(caller(session).actor.role)
+
+    def abandon(_session: Session) -> None:
+        raise _Abandon
+
+    with pytest.raises(_Abandon):
+        in_batch(
+            factory, writers, [sql("UPDATE users SET role = 'admin'"), look, abandon]
+        )
+    assert seen == [Role.ADMIN]  # the lookup saw the promotion
+    (alone,) = in_batch(factory, writers, [caller])
+    _, batched = in_batch(factory, writers, [sql("SELECT 1"), caller])
+    assert isinstance(alone, auth_service.Authenticated), alone
+    assert isinstance(batched, auth_service.Authenticated), batched
+    assert alone.actor.role is batched.actor.role is Role.NURSE
+
+
+def test_a_logout_rolled_back_with_its_write_leaves_the_token_kept(
+    seeded: Seeded,
+) -> None:
+    factory, writers, caller = batch_caller(seeded)
+
+    def log_out_then_fail(session: Session) -> None:
+        auth_service.logout(session, authenticated=caller(session))
+        raise RuntimeError("a failure after the logout")
+
+    in_batch(factory, writers, [caller, caller])
+    with statements_sent(seeded.engine) as seen:
+        failed, found = in_batch(factory, writers, [log_out_then_fail, caller])
+    assert isinstance(failed, _Failed)
+    assert isinstance(found, auth_service.Authenticated)
+    assert not [s for s in seen if "FROM auth_tokens" in s], seen
+
+
+def test_a_kept_cookie_write_still_needs_its_csrf_token(seeded: Seeded) -> None:
+    login = seeded.client.post(
+        "/api/v1/auth/login",
+        json={"email": "bench-nurse@example.org", "password": "bench-password-1"},
+    )
+    assert login.status_code == 200, login.text
+    csrf = login.json()["csrf_token"]
+    path, body = WRITES["vitals"]
+    url = path.format(**seeded.ids)
+    assert (
+        seeded.client.post(url, json=body, headers={CSRF_HEADER: csrf}).status_code
+        == 201
+    )
+    with statements_sent(seeded.engine) as seen:
+        wrong = seeded.client.post(url, json=body, headers={CSRF_HEADER: "wrong"})
+        missing = seeded.client.post(url, json=body)
+    assert wrong.status_code == missing.status_code == 403
+    assert not [s for s in seen if "FROM auth_tokens" in s], seen  # found kept
 
 
 def test_a_request_never_takes_a_counter_reading_begun_before_it(

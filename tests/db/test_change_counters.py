@@ -12,6 +12,7 @@ from __future__ import annotations
 import threading
 import time
 import uuid
+import weakref
 from collections.abc import Iterator
 from contextlib import contextmanager
 from decimal import Decimal
@@ -33,7 +34,12 @@ from ketapath.db.models import (
     Dose,
     TreatmentSession,
 )
-from ketapath.db.repositories.change_counters import COUNTED_TABLES, read_counters
+from ketapath.db.repositories import change_counters
+from ketapath.db.repositories.change_counters import (
+    COUNTED_TABLES,
+    auth_counter_in_write,
+    read_counters,
+)
 from tests.conftest import DB_PARAMS, new_database_url
 
 COUNTED = [
@@ -334,3 +340,72 @@ class TestReadCounters:
             other.dispose()
             if fresh is not None:
                 fresh.drop()
+
+
+@pytest.mark.postgres
+class TestPostgresWriteFlags:
+    """Migration 0007: a transaction that writes users or tokens says so at once.
+
+    A write batched after it must look its token up (``auth_counter_in_write``): the ``auth``
+    counter itself is set only at COMMIT.
+    """
+
+    @pytest.fixture
+    def postgres(self, tmp_path: Path) -> Iterator[Engine]:
+        with seeded_database("postgres", tmp_path) as engine:
+            yield engine
+
+    def test_every_auth_table_has_its_flag_trigger(self, postgres):
+        triggers = trigger_tables(postgres)
+        for table in COUNTED_TABLES["auth"]:
+            assert f"{table}_notes_write_auth" in triggers.get(table, set()), table
+
+    @pytest.mark.parametrize("table", COUNTED_TABLES["auth"])
+    @pytest.mark.parametrize(
+        "statement",
+        [
+            "INSERT INTO {table} SELECT * FROM {table} WHERE false",
+            "UPDATE {table} SET id = id WHERE false",
+            "DELETE FROM {table} WHERE false",
+        ],
+    )
+    def test_each_kind_of_write_flags_the_transaction(self, postgres, table, statement):
+        """Statement-level: even a write of no rows flags it (costing a lookup, no more)."""
+        with Session(postgres) as session:
+            assert auth_counter_in_write(session) is not None
+            session.connection().exec_driver_sql(statement.format(table=table))
+            assert auth_counter_in_write(session) is None
+            session.rollback()
+            assert (
+                auth_counter_in_write(session) is not None
+            )  # ends with its transaction
+
+    def test_truncate_flags_the_transaction(self, postgres):
+        # (users cannot be truncated: the append-only audit log refers to them)
+        with Session(postgres) as session:
+            session.connection().exec_driver_sql("TRUNCATE auth_tokens")
+            assert auth_counter_in_write(session) is None
+            session.rollback()
+
+    def test_a_rolled_back_savepoint_takes_its_flag_with_it(self, postgres):
+        with Session(postgres) as session:
+            savepoint = session.begin_nested()
+            session.connection().exec_driver_sql("UPDATE users SET id = id")
+            assert auth_counter_in_write(session) is None
+            savepoint.rollback()
+            assert auth_counter_in_write(session) is not None
+            session.rollback()
+
+    def test_a_database_without_the_flags_never_reuses_a_lookup_in_a_write(
+        self, postgres, monkeypatch
+    ):
+        """Before migration 0007 a write of users would go unnoticed: fail closed."""
+        monkeypatch.setattr(
+            change_counters, "_FLAGS_INSTALLED", weakref.WeakKeyDictionary()
+        )
+        with Session(postgres) as session:
+            session.connection().exec_driver_sql(
+                "DROP TRIGGER users_notes_write_auth ON users"
+            )
+            assert auth_counter_in_write(session) is None
+            session.rollback()

@@ -276,6 +276,8 @@ def authenticate(
     found = AuthTokenRepository(session).active(digest, now=utcnow())
     if found is None:
         raise UnauthorizedError("login required")
+    # None: a PostgreSQL transaction that wrote users or tokens itself saw rows the committed
+    # counter does not name (a role changed in a batch that may yet roll back): not kept
     if auth is not None:
         _CALLERS.put(digest, (auth, found))
     return _caller(found, client_address)

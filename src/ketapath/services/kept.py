@@ -2,8 +2,9 @@
 
 What is kept is only ever trusted together with the counters read before it
 (``db.repositories.change_counters``); this only bounds the memory and keeps the most recently
-used entries. ``functools.lru_cache`` cannot be told what a miss should store (a read in a
-write session must not store), nor be keyed by part of its arguments.
+used entries. ``functools.lru_cache`` cannot be told what a miss should store (a lookup
+made where the counters cannot name what it saw must not be stored), nor be keyed by part of
+its arguments.
 """
 
 from __future__ import annotations

@@ -3,9 +3,12 @@
 Every insert, update and delete of a counted table sets its counter to a new random value, by
 trigger, in the same transaction as the change (:data:`COUNTED_TABLES`; migration 0006 creates
 the triggers, and a test checks that the database holds one for every table listed here). A
-counter's value therefore names one committed state of its tables: a read snapshot reads the
-counters first (:func:`read_counters`), and anything it then reads from a counter's tables may
-be kept under that value and reused by any later read that finds the same value. Random, not
+counter's value therefore names one state of its tables: a read snapshot reads the counters
+first (:func:`read_counters`), and anything it then reads from a counter's tables may be kept
+under that value and reused by any later request that finds the same value. (A write may keep
+a token lookup under the ``auth`` value its own transaction sees, :func:`auth_counter_in_write`:
+on SQLite that value either commits with exactly the rows the lookup saw or is never seen
+again, for the transaction's random values are not reused once rolled back.) Random, not
 counted up: a value never comes back for other data, even after a restore, a failover to a
 replica or a rolled-back savepoint (a restored database holds the values its data had).
 Reading the counters *before* the data is what makes this safe when the two are not read from
@@ -25,9 +28,11 @@ in the data kept under the older value, never missing from data kept under the n
 
 from __future__ import annotations
 
+import weakref
 from collections.abc import Mapping
 from typing import NamedTuple
 
+from sqlalchemy import Connection, Engine
 from sqlalchemy.orm import Session
 
 from ketapath.db.engine import is_read_only
@@ -50,7 +55,8 @@ COUNTED_TABLES: Mapping[str, tuple[str, ...]] = {
     # Every table a token's lookup reads (AuthTokenRepository.active).
     "auth": ("users", "auth_tokens"),
 }
-"""Which tables set which counter. Changing this needs a migration that changes the triggers."""
+"""Which tables set which counter. Changing this needs a migration that changes the triggers
+(and, for ``auth``, PostgreSQL's write flags: migration 0007)."""
 
 
 class Counters(NamedTuple):
@@ -91,6 +97,28 @@ _AUTH_IN_POSTGRES = (
 )
 
 
+_FLAG_TRIGGERS = tuple(f"{table}_notes_write_auth" for table in COUNTED_TABLES["auth"])
+_FLAGS_INSTALLED: weakref.WeakKeyDictionary[Engine, bool] = weakref.WeakKeyDictionary()
+
+
+def _flags_installed(connection: Connection) -> bool:
+    """Whether migration 0007's flag triggers are there (checked once per engine).
+
+    Without them a write of users or tokens would go unnoticed, so writes then never reuse
+    a lookup: a database not yet upgraded fails closed.
+    """
+    engine = connection.engine
+    installed = _FLAGS_INSTALLED.get(engine)
+    if installed is None:
+        found = connection.exec_driver_sql(
+            "SELECT count(DISTINCT tgname) FROM pg_trigger WHERE tgname IN ("
+            + ", ".join(f"'{name}'" for name in _FLAG_TRIGGERS)
+            + ")"
+        ).scalar_one()
+        installed = _FLAGS_INSTALLED[engine] = found == len(_FLAG_TRIGGERS)
+    return installed
+
+
 def auth_counter_in_write(session: Session) -> int | None:
     """The ``auth`` counter under which a write may reuse a kept token lookup; None if it may not.
 
@@ -106,5 +134,7 @@ def auth_counter_in_write(session: Session) -> int | None:
     connection = session.connection()
     if connection.dialect.name == "sqlite":
         return int(connection.exec_driver_sql(_AUTH_IN_SQLITE).scalar_one())
+    if not _flags_installed(connection):
+        return None
     value, wrote = connection.exec_driver_sql(_AUTH_IN_POSTGRES).one()
     return None if wrote == "on" else int(value)
