@@ -14,6 +14,7 @@ from fastapi.staticfiles import StaticFiles
 from sqlalchemy import Engine, text
 
 from ketapath import __version__
+from ketapath.api.board_polls import BoardPolls
 from ketapath.api.errors import describe_validation_errors, install_error_handlers
 from ketapath.api.router import api_router
 from ketapath.config import Settings, get_settings
@@ -122,6 +123,8 @@ def create_app(
     app.openapi = openapi  # type: ignore[method-assign]
     app.add_exception_handler(LoginRequiredError, login_redirect)  # type: ignore[arg-type]
     app.include_router(api_router)
+    # Polls of the board are answered from memory before routing where they can be.
+    app.add_middleware(BoardPolls)
     app.include_router(web_router)
     app.mount(
         "/static",

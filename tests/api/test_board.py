@@ -7,6 +7,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy import select, update
+from starlette.routing import Router
 from tests.factories import (
     bearer_for,
     make_clinic,
@@ -17,6 +18,7 @@ from tests.factories import (
 from tests.factories_sessions import make_course
 from tests.statements import statements_sent
 
+from ketapath import http
 from ketapath.db.base import utcnow
 from ketapath.db.models import (
     Alert,
@@ -333,8 +335,11 @@ class TestKeptBoard:
         )
         assert self.read(client, ctx).status_code == 200  # kept anew after the writes
         assert self.read(client, ctx, headers).status_code == 403  # keeps the lookup
-        refuse_snapshots(monkeypatch)
-        assert self.read(client, ctx).status_code == 200  # the day is kept
+        with monkeypatch.context() as only_memory:
+            refuse_snapshots(only_memory)
+            assert self.read(client, ctx).status_code == 200  # the day is kept
+        # the patient's lookup and the day are both kept: refused all the same (the refusal
+        # itself is then answered by the route, which refuses before reading anything)
         assert self.read(client, ctx, headers).status_code == 403
 
     def test_a_site_filter_is_kept_apart(self, client, session, ctx, kept, monkeypatch):
@@ -381,3 +386,104 @@ def refuse_snapshots(monkeypatch: pytest.MonkeyPatch) -> None:
         raise AssertionError("the board was read on a snapshot, not from memory")
 
     monkeypatch.setattr(board_service, "board_json", refused)
+
+
+class TestBoardPolls:
+    """api.board_polls: polls answered from memory before routing, exactly as the route would."""
+
+    @pytest.fixture
+    def routed(self, monkeypatch):
+        """The paths that reached FastAPI's router (the polls answered before it do not)."""
+        paths: list[str] = []
+        router_call = Router.__call__
+
+        async def recording(self, scope, receive, send):
+            paths.append(scope["path"])
+            await router_call(self, scope, receive, send)
+
+        monkeypatch.setattr(Router, "__call__", recording)
+        return paths
+
+    @pytest.mark.parametrize(
+        "params",
+        [
+            {},
+            {"date": DAY.isoformat()},
+            {"site": True},
+            {"date": DAY.isoformat(), "site": True},
+        ],
+        ids=["today", "date", "site", "date-and-site"],
+    )
+    def test_a_kept_poll_is_answered_before_routing_as_the_route_answers(
+        self, client, session, ctx, routed, params
+    ):
+        plan(session, ctx, chair=ctx["chairs"][0], time="09:00", name="Polled")
+        plan(
+            session,
+            ctx,
+            chair=ctx["chairs"][1],
+            time="10:00",
+            name="Also",
+            start=today_in(ctx["clinic"]),
+        )
+        query = {k: v for k, v in params.items() if k != "site"}
+        if params.get("site"):
+            query["site_id"] = str(ctx["site"].id)
+        by_route = client.get("/api/v1/board", params=query, headers=ctx["nurse"])
+        assert routed == ["/api/v1/board"]  # nothing kept yet: the route answered
+        routed.clear()
+        polled = client.get("/api/v1/board", params=query, headers=ctx["nurse"])
+        assert routed == []  # answered before routing
+        assert polled.status_code == by_route.status_code == 200
+        assert polled.content == by_route.content
+        assert len(polled.json()["cards"]) == 1
+        for header in ("content-type", "content-length"):
+            assert polled.headers[header] == by_route.headers[header]
+
+    @pytest.mark.parametrize(
+        "query",
+        [
+            "date=2025-3-3",
+            "date=2025-03-03&date=2025-03-04",
+            "site_id=",
+            "other=1",
+            f"site_id={'0' * 32}",
+        ],
+    )
+    def test_what_it_does_not_take_as_the_route_would_goes_to_the_route(
+        self, client, ctx, routed, query
+    ):
+        for _ in range(2):  # the second would be kept, were it taken
+            client.get(f"/api/v1/board?{query}", headers=ctx["nurse"])
+        assert routed == ["/api/v1/board"] * 2
+
+    def test_refusals_go_to_the_route(self, client, session, ctx, routed):
+        patient = make_patient(session, ctx["clinic"])
+        headers = bearer_for(
+            session,
+            make_user(session, ctx["clinic"], role=Role.PATIENT, patient=patient),
+        )
+        assert client.get("/api/v1/board", headers=ctx["nurse"]).status_code == 200
+        for _ in range(2):
+            refused = client.get("/api/v1/board", headers=headers)
+            assert refused.status_code == 403
+            assert "may not" in refused.json()["detail"]
+        assert client.get("/api/v1/board").status_code == 401
+        assert len(routed) == 4
+
+    def test_a_poll_it_cannot_answer_reads_the_counters_once(
+        self, client, session, ctx, routed, monkeypatch
+    ):
+        readings: list[object] = []
+        read_counters = http.counters_now
+
+        def counted(factory):
+            readings.append(factory)
+            return read_counters(factory)
+
+        monkeypatch.setattr(http, "counters_now", counted)
+        plan(session, ctx, chair=ctx["chairs"][0], time="09:00", name="New")
+        first = client.get("/api/v1/board", headers=ctx["nurse"])
+        assert first.status_code == 200
+        assert routed == ["/api/v1/board"]  # not kept: on to the route, which read it
+        assert len(readings) == 1  # the route did not read the counters again

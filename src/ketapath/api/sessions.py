@@ -47,7 +47,7 @@ from ketapath.services import sessions as session_service
 from ketapath.services.courses import GateClosedError
 from ketapath.services.permissions import Actor
 
-__all__ = ["GateRoute", "router"]
+__all__ = ["GateRoute", "kept_board", "router"]
 
 
 class GateRoute(APIRoute):
@@ -100,17 +100,28 @@ async def get_board(
 ) -> Response:
     """The session board: one card per session of the day, by chair then time."""
 
+    def run(session: Session, actor: Actor) -> bytes:
+        return board_service.board_json(session, actor=actor, day=on, site_id=site_id)
+
+    # Screens poll it: between writes it is answered from what is kept (Work.kept; most polls
+    # are answered before routing, api.board_polls), and it is built from the cards' stored
+    # JSON (a BoardRead), not serialized again here.
+    return Response(
+        await work.kept(kept_board(on, site_id), run), media_type="application/json"
+    )
+
+
+def kept_board(
+    on: date | None, site_id: uuid.UUID | None
+) -> Callable[[Counters, Actor], tuple[bytes, AuditEntry] | None]:
+    """The board's answer from what is kept, for :meth:`Work.kept` (JSON body, audit entry)."""
+
     def kept(counters: Counters, actor: Actor) -> tuple[bytes, AuditEntry] | None:
         return board_service.kept_board_json(
             counters, actor=actor, day=on, site_id=site_id
         )
 
-    def run(session: Session, actor: Actor) -> bytes:
-        return board_service.board_json(session, actor=actor, day=on, site_id=site_id)
-
-    # Screens poll it: between writes it is answered from what is kept (Work.kept), and it
-    # is built from the cards' stored JSON (a BoardRead), not serialized again here.
-    return Response(await work.kept(kept, run), media_type="application/json")
+    return kept
 
 
 @router.get("/sessions/{session_id}", response_model=SessionRead)

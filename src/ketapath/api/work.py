@@ -45,9 +45,12 @@ from ketapath.services import auth as auth_service
 from ketapath.services.errors import ForbiddenError, UnauthorizedError
 from ketapath.services.permissions import Actor
 
-__all__ = ["Credentials", "Work", "WorkDep"]
+__all__ = ["KEPT_TRIED", "Credentials", "Work", "WorkDep", "work_of"]
 
 T = TypeVar("T")
+
+KEPT_TRIED = "ketapath_kept_tried"
+"""Set in a request's ASGI state once :meth:`Work.answer_kept` could not answer it."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,12 +76,14 @@ class Work:
         writes: bool,
         credentials: Credentials,
         client_address: str | None,
+        kept_tried: bool = False,
     ) -> None:
         self._factory = factory
         self._threads = threads
         self._write_batches = write_batches
         self._audit = audit
         self._counter_reads = counter_reads
+        self._kept_tried = kept_tried
         self._writes = writes
         self._credentials = credentials
         self._client_address = client_address
@@ -96,27 +101,42 @@ class Work:
     ) -> T:
         """A read answered from what this process keeps, if it can be; else ``fn`` as usual.
 
+        Not tried again for a request that :meth:`answer_kept` already could not answer
+        before routing (``KEPT_TRIED``, ``api.board_polls``): its counters would be read twice.
+        """
+        if not self._kept_tried:
+            answered = await self.answer_kept(kept)
+            if answered is not None:
+                return answered[0]
+        return await self(fn)
+
+    async def answer_kept(
+        self, kept: Callable[[Counters, Actor], tuple[T, AuditEntry] | None]
+    ) -> tuple[T] | None:
+        """A read's answer from what this process keeps, once audited; None if it cannot be.
+
         ``kept(counters, actor)`` answers from memory with its audit entry, or returns None;
         the counters it gets were read after this request arrived
         (:class:`~ketapath.http.CounterReads`), and the caller's token lookup must be kept
         under them as well (:func:`~ketapath.services.auth.kept_caller`). Nothing else is
-        read: the answer is sent once its audit entry is committed, as any read's.
+        read: the answer is given once its audit entry is committed, as any read's.
         """
-        if not self._writes:
-            counters = await self._counter_reads.read()
-            credentials = self._credentials
-            caller = auth_service.kept_caller(
-                counters.auth,
-                token=credentials.token,
-                client_address=self._client_address,
-            )
-            if caller is not None:
-                answer = kept(counters, caller.actor)
-                if answer is not None:
-                    result, entry = answer
-                    await self._audit.write([entry])
-                    return result
-        return await self(fn)
+        if self._writes:
+            return None
+        counters = await self._counter_reads.read()
+        caller = auth_service.kept_caller(
+            counters.auth,
+            token=self._credentials.token,
+            client_address=self._client_address,
+        )
+        if caller is None:
+            return None
+        answer = kept(counters, caller.actor)
+        if answer is None:
+            return None
+        result, entry = answer
+        await self._audit.write([entry])
+        return (result,)
 
     async def as_caller(
         self, fn: Callable[[Session, auth_service.Authenticated], T]
@@ -159,6 +179,7 @@ def _work(request: Request, credentials: Credentials) -> Work:
         writes=request.method not in SAFE_METHODS,
         credentials=credentials,
         client_address=client_address(request),
+        kept_tried=request.scope.get("state", {}).get(KEPT_TRIED, False),
     )
 
 
@@ -167,6 +188,14 @@ async def get_work(request: Request) -> Work:
 
     Credentials are only read here; they are checked inside the hop, with the handler's work.
     """
+    work = work_of(request)
+    if work is None:
+        raise UnauthorizedError("login required")
+    return work
+
+
+def work_of(request: Request) -> Work | None:
+    """The request's :class:`Work`, or None if it carries no credentials at all."""
     header = request.headers.get("Authorization", "")
     scheme, _, value = header.partition(" ")
     if scheme.lower() == "bearer" and value.strip():
@@ -175,7 +204,7 @@ async def get_work(request: Request) -> Work:
         return _work(
             request, Credentials(cookie, True, request.headers.get(CSRF_HEADER))
         )
-    raise UnauthorizedError("login required")
+    return None
 
 
 WorkDep = Annotated[Work, Depends(get_work)]
