@@ -7,7 +7,7 @@ route would answer it, but here, ahead of FastAPI's routing and dependency resol
 were most of a kept poll's cost. Anything this does not take exactly as the route would (a
 query parameter it does not know, a value in another spelling, no credentials) or cannot
 answer from memory goes on to the route, which stays the board's definition (OpenAPI,
-validation, errors): the two answer alike, as a test checks.
+validation, errors): the two answer alike, as tests check, errors included.
 """
 
 from __future__ import annotations
@@ -22,7 +22,6 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from ketapath.api.sessions import kept_board
 from ketapath.api.work import KEPT_TRIED, work_of
-from ketapath.services.errors import ServiceError
 
 __all__ = ["BOARD_PATH", "BoardPolls"]
 
@@ -71,10 +70,12 @@ async def _answer(scope: Scope) -> bytes | None:
     scope.setdefault("state", {})[KEPT_TRIED] = True  # the route will not try again
     try:
         answered = await work.answer_kept(kept_board(*parsed))
-    except (
-        ServiceError
-    ):  # refused (an expired token, a role without the board): the route
-        return None  # answers it, with its error handlers
+    except Exception:
+        # Refused (an expired token, a role without the board) or the database failed (busy,
+        # unreachable, the audit commit): this runs outside the app's error handlers, so the
+        # route answers it as it answers any request, with the same 401, 403 or 503 and the
+        # same log line (the error's class, never its statement or parameters).
+        return None
     return answered[0] if answered is not None else None
 
 

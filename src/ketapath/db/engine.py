@@ -75,7 +75,12 @@ def try_begin_write(session: Session) -> bool:
 
 
 def make_engine(url: str, **kwargs: Any) -> Engine:
-    """Create an engine; for SQLite make the directory and turn on WAL and foreign keys."""
+    """Create an engine; for SQLite make the directory and turn on WAL and foreign keys.
+
+    A database error's message never carries the statement's parameters (patient data in
+    an audit entry's detail, say), wherever it ends up: a log, a traceback.
+    """
+    kwargs.setdefault("hide_parameters", True)
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
         if parsed.database and parsed.database != ":memory:":
