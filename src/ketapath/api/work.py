@@ -16,6 +16,10 @@ other; the audit entries a read made are then committed by :class:`AuditBatches`
 to a commit, and the response waits for that commit: nothing is disclosed that was not
 audited first. A read that tries to write anything but audit entries fails
 (:class:`ReadOnlySessionError`), so a handler cannot slip a write past the writer lock.
+
+A read that this process can answer from what it keeps (:meth:`Work.kept`: the board between
+writes) opens no session at all: it shares a reading of the change counters with the reads
+beside it, and its audit entry is committed as any read's before it is answered.
 """
 
 from __future__ import annotations
