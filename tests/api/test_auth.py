@@ -142,3 +142,18 @@ class TestKeptCallers:
         with statements_sent(connection) as seen:
             assert client.get("/api/v1/auth/me", headers=headers).status_code == 200
         assert not [s for s in seen if "auth_tokens" in s], seen
+
+
+def test_a_login_reads_the_account_again_under_a_row_lock(client, session, connection):
+    """PostgreSQL: a password change committing meanwhile is waited for, then seen."""
+    user = make_user(session, make_clinic(session), role=Role.NURSE)
+    with statements_sent(connection) as seen:
+        response = client.post(
+            "/api/v1/auth/login",
+            json={"email": user.email, "password": TEST_PASSWORD, "kind": "api"},
+        )
+    assert response.status_code == 200, response.text
+    rereads = [s for s in seen if "FROM users" in s and "users.id =" in s]
+    assert rereads, seen
+    if connection.dialect.name == "postgresql":
+        assert all("FOR SHARE" in s for s in rereads), rereads

@@ -188,7 +188,10 @@ def issue_login(
         _refuse(session, user_id=candidate.user_id, reason="inactive")
     if not password_matched:
         _refuse(session, user_id=candidate.user_id, reason=None)
-    user = UserRepository(session).get(candidate.user_id)
+    # under a shared lock (PostgreSQL): a password change or deactivation committing
+    # meanwhile is waited for and seen, and none commits before this token does; other
+    # logins and the user's own writes are not held up
+    user = UserRepository(session).get_for_share(candidate.user_id)
     if user is None or not user.active:
         _refuse(session, user_id=candidate.user_id, reason="deactivated")
     if user.password_hash != candidate.password_hash:

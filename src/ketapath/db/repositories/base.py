@@ -108,6 +108,15 @@ class Repository(Generic[M]):
         """Return the row locked for update (row lock on PostgreSQL; SQLite writers are serial)."""
         return self.session.get(self.model, id_, with_for_update=True)
 
+    def get_for_share(self, id_: uuid.UUID) -> M | None:
+        """Return the row under a shared lock (PostgreSQL ``FOR SHARE``; SQLite writers are serial).
+
+        A change to the row committing meanwhile is waited for and then seen, and no change
+        can commit until this transaction ends; other readers and inserts that refer to the
+        row (foreign keys) are not held up.
+        """
+        return self.session.get(self.model, id_, with_for_update={"read": True})
+
     def add(self, instance: M) -> M:
         """Add and flush, so database constraints are checked now."""
         self.session.add(instance)
