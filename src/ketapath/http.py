@@ -14,12 +14,12 @@ import functools
 import os
 import secrets
 import threading
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
-from typing import Annotated, Any, TypeVar
+from typing import Annotated, Any, Generic, TypeVar
 
 from fastapi import Depends, Request, Response
 from sqlalchemy import Engine
@@ -64,6 +64,8 @@ __all__ = [
 ]
 
 T = TypeVar("T")
+Item = TypeVar("Item")
+R = TypeVar("R")
 
 SESSION_COOKIE = "ketapath_session"
 CSRF_HEADER = "X-CSRF-Token"
@@ -368,10 +370,61 @@ def set_session_cookie(
 
 
 @dataclass
-class _Batch:
-    entries: list[AuditEntry] = field(default_factory=list)
-    waiting: list[asyncio.Future[None]] = field(default_factory=list)
-    flusher: asyncio.Task[None] | None = None
+class _Round(Generic[Item, R]):
+    items: list[Item] = field(default_factory=list)
+    waiting: list[asyncio.Future[R]] = field(default_factory=list)
+    runner: asyncio.Task[None] | None = None
+
+
+class _Rounds(Generic[Item, R]):
+    """One run for the callers waiting together; those who come while it runs join the next.
+
+    The next run begins after they came, so each caller gets the outcome of a run begun
+    after its call: its result, or its error. Kept per event loop (test clients each run
+    their own). On shutdown (cancelled), everyone still waiting is cancelled with it.
+    :class:`AuditBatches` commits many reads' audit entries this way, :class:`CounterReads`
+    reads the change counters once for many reads.
+    """
+
+    def __init__(self, run: Callable[[list[Item]], Awaitable[R]]) -> None:
+        self._run = run
+        self._rounds: dict[int, _Round[Item, R]] = {}
+
+    async def join(self, items: Sequence[Item] = ()) -> R:
+        """Hand ``items`` to the next run and return its result."""
+        loop = asyncio.get_running_loop()
+        pending = self._rounds.setdefault(id(loop), _Round())
+        done: asyncio.Future[R] = loop.create_future()
+        pending.items.extend(items)
+        pending.waiting.append(done)
+        if pending.runner is None:
+            pending.runner = loop.create_task(self._drain(pending))
+        return await done
+
+    async def _drain(self, pending: _Round[Item, R]) -> None:
+        try:
+            while pending.waiting:
+                items, waiting = pending.items, pending.waiting
+                pending.items, pending.waiting = [], []
+                try:
+                    result = await self._run(items)
+                except BaseException as error:
+                    for done in waiting:
+                        _settle_failed(done, error)
+                    if not isinstance(error, Exception):
+                        raise
+                else:
+                    for done in waiting:
+                        if not done.done():
+                            done.set_result(result)
+        except BaseException as error:  # cancelled (shutdown): nobody may wait forever
+            for done in pending.waiting:
+                _settle_failed(done, error)
+            pending.waiting.clear()
+            pending.items.clear()
+            raise
+        finally:
+            pending.runner = None
 
 
 class AuditBatches:
@@ -381,47 +434,22 @@ class AuditBatches:
     each read paid for a writer transaction of its own (on SQLite: leave the snapshot, take the
     writer lock, begin, insert, commit), which cost more than the read itself. Here a read
     hands its entries over and waits; one transaction commits every entry handed over while
-    the previous one ran. A read alone waits for one commit, as before; under load a commit
-    carries tens of reads. If the commit fails, every read waiting on it fails: nothing is
-    disclosed that was not audited. The commit is a write of its own
+    the previous one ran (:class:`_Rounds`). A read alone waits for one commit, as before;
+    under load a commit carries tens of reads. If the commit fails, every read waiting on it
+    fails: nothing is disclosed that was not audited. The commit is a write of its own
     (:meth:`WriteBatches.run_alone`), so it takes its turn with the other writers.
     """
 
     def __init__(self, writes: WriteBatches) -> None:
         self._writes = writes
-        self._batches: dict[int, _Batch] = {}
+        self._rounds: _Rounds[AuditEntry, None] = _Rounds(
+            lambda entries: self._commit(entries)
+        )
 
     async def write(self, entries: list[AuditEntry]) -> None:
         """Return once ``entries`` are committed (with those of other reads)."""
-        if not entries:
-            return
-        loop = asyncio.get_running_loop()
-        batch = self._batches.setdefault(id(loop), _Batch())
-        committed: asyncio.Future[None] = loop.create_future()
-        batch.entries.extend(entries)
-        batch.waiting.append(committed)
-        if batch.flusher is None:
-            batch.flusher = loop.create_task(self._flush(batch))
-        await committed
-
-    async def _flush(self, batch: _Batch) -> None:
-        try:
-            while batch.entries:
-                entries, waiting = batch.entries, batch.waiting
-                batch.entries, batch.waiting = [], []
-                try:
-                    await self._commit(entries)
-                except BaseException as error:
-                    for committed in waiting:
-                        _settle_failed(committed, error)
-                    if not isinstance(error, Exception):
-                        raise
-                else:
-                    for committed in waiting:
-                        if not committed.done():
-                            committed.set_result(None)
-        finally:
-            batch.flusher = None
+        if entries:
+            await self._rounds.join(entries)
 
     async def _commit(self, entries: list[AuditEntry]) -> None:
         await self._writes.run_alone(lambda session: insert_now(session, entries))
@@ -440,12 +468,6 @@ def counters_now(factory: sessionmaker[Session]) -> Counters:
         finish(session, commit=commit)
 
 
-@dataclass
-class _CounterReaders:
-    waiting: list[asyncio.Future[Counters]] = field(default_factory=list)
-    reader: asyncio.Task[None] | None = None
-
-
 class CounterReads:
     """The change counters for reads answered from what the process keeps: one read for many.
 
@@ -455,10 +477,10 @@ class CounterReads:
     read wait for the next reading, which begins after they arrived: each thereby sees every
     write committed before it arrived (a client that has had its write's answer finds the write
     on its next read), and under load one short snapshot serves tens of requests instead of
-    one each. ``on_loop`` (SQLite): the reading runs on the event loop, as SQLite's writes do
-    (:class:`WriteBatches`): one row from a WAL snapshot takes microseconds, less than the
-    hop to a thread and back; a WAL reader never waits for a writer. Elsewhere it waits on
-    the network, in a database thread.
+    one each (:class:`_Rounds`). ``on_loop`` (SQLite): the reading runs on the event loop, as
+    SQLite's writes do (:class:`WriteBatches`): one row from a WAL snapshot takes
+    microseconds, less than the hop to a thread and back; a WAL reader never waits for a
+    writer. Elsewhere it waits on the network, in a database thread.
     """
 
     def __init__(
@@ -471,44 +493,16 @@ class CounterReads:
         self._factory = factory
         self._threads = threads
         self._on_loop = on_loop
-        self._readers: dict[int, _CounterReaders] = {}
+        self._rounds: _Rounds[object, Counters] = _Rounds(lambda _: self._read())
 
     async def read(self) -> Counters:
         """The counters as committed at some moment after this call began."""
-        loop = asyncio.get_running_loop()
-        readers = self._readers.setdefault(id(loop), _CounterReaders())
-        found: asyncio.Future[Counters] = loop.create_future()
-        readers.waiting.append(found)
-        if readers.reader is None:
-            readers.reader = loop.create_task(self._read(readers))
-        return await found
+        return await self._rounds.join()
 
-    async def _read(self, readers: _CounterReaders) -> None:
-        try:
-            while readers.waiting:
-                waiting, readers.waiting = readers.waiting, []
-                try:
-                    counters = (
-                        counters_now(self._factory())
-                        if self._on_loop
-                        else await self._threads.run(counters_now, self._factory())
-                    )
-                except BaseException as error:
-                    for found in waiting:
-                        _settle_failed(found, error)
-                    if not isinstance(error, Exception):
-                        raise
-                else:
-                    for found in waiting:
-                        if not found.done():
-                            found.set_result(counters)
-        except BaseException as error:  # cancelled (shutdown): nobody may wait forever
-            for found in readers.waiting:
-                _settle_failed(found, error)
-            readers.waiting.clear()
-            raise
-        finally:
-            readers.reader = None
+    async def _read(self) -> Counters:
+        if self._on_loop:
+            return counters_now(self._factory())
+        return await self._threads.run(counters_now, self._factory())
 
 
 MAX_WRITES_PER_TRANSACTION = 64
