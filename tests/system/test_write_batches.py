@@ -1,9 +1,10 @@
 """http.WriteBatches: the JSON API's group commit for writes, on both databases.
 
-Writes waiting together share one transaction, each in a savepoint of its own: every write is
-kept, one that fails fails alone (with its own error, its rows gone), even when it fails only
-as its savepoint ends, an audited refusal keeps its rows, and a transaction that cannot commit
-fails every write in it.
+Writes waiting together share one transaction: every write is kept, one that fails fails alone
+(with its own error, its rows gone), even when it fails only as its savepoint ends, an audited
+refusal keeps its rows, and a transaction that cannot commit fails every write in it. They run
+all together in one savepoint first, and again each in a savepoint of its own only if one
+fails (``http._run_writes``).
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from sqlalchemy import event, select
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 from tests.conftest import DB_PARAMS, new_database_url
+from tests.statements import statements_sent
 from tests.system.test_request_plumbing import run_async
 
 import ketapath.http
@@ -133,6 +135,45 @@ def test_a_failing_write_fails_alone_with_its_own_error(
     assert isinstance(constraint, IntegrityError)
     assert isinstance(late_constraint, IntegrityError), late_constraint
     assert actions(factory) == ["first", "last"]
+
+
+def test_writes_that_all_succeed_share_one_savepoint(
+    factory: sessionmaker[Session],
+) -> None:
+    """One savepoint per batch, not one per write: on PostgreSQL each was two round trips."""
+    batches = batches_for(factory)
+    with statements_sent(factory.kw["bind"]) as seen:
+        answers = together(batches, [audit(f"w{n}") for n in range(5)])
+    assert answers == [f"w{n}" for n in range(5)]
+    assert len([s for s in seen if s.startswith("SAVEPOINT")]) == 1, seen
+    assert actions(factory) == [f"w{n}" for n in range(5)]
+
+
+def test_a_failing_write_undoes_the_batch_which_runs_again_write_by_write(
+    factory: sessionmaker[Session],
+) -> None:
+    """What ran before the failure is undone, not kept twice; what followed it runs once."""
+    batches = batches_for(factory)
+    runs: list[str] = []
+
+    def counted(action: str, *, fails: bool = False) -> Callable[[Session], str]:
+        def write(session: Session) -> str:
+            runs.append(action)
+            session.add(AuditEntry(action=action, entity="board"))
+            session.flush()
+            if fails:
+                raise NotFoundError("no such session")
+            return action
+
+        return write
+
+    before, failed, after = together(
+        batches, [counted("before"), counted("failed", fails=True), counted("after")]
+    )
+    assert (before, after) == ("before", "after")
+    assert isinstance(failed, NotFoundError)
+    assert runs == ["before", "failed", "before", "failed", "after"]
+    assert actions(factory) == ["after", "before"]
 
 
 def test_an_audited_refusal_keeps_its_writes_in_a_batch(

@@ -7,7 +7,7 @@ actor, handler, commit, close, …). An API handler is instead ``async`` and awa
 transaction, and ``fn`` returns the response model (built while the session is open).
 
 Writes are group-committed (:class:`WriteBatches`): the writes waiting together run in one
-writer transaction, each in a savepoint of its own, and each answers once that transaction has
+writer transaction (one failing fails alone), and each answers once that transaction has
 committed; on SQLite, which has one writer at a time, the batch takes its turn on
 :class:`SerialWriters` and runs on the event loop, on PostgreSQL in a worker thread. Reads
 (GET, HEAD) run in a worker thread, outside any writer transaction (on SQLite,

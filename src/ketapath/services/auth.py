@@ -42,6 +42,8 @@ __all__ = [
     "LoginCandidate",
     "authenticate",
     "create_user",
+    "defer_lookups",
+    "end_deferred_lookups",
     "find_login",
     "hash_password",
     "issue_login",
@@ -282,8 +284,37 @@ def authenticate(
     # None: a PostgreSQL transaction that wrote users or tokens itself saw rows the committed
     # counter does not name (a role changed in a batch that may yet roll back): not kept
     if auth is not None:
-        _CALLERS.put(digest, (auth, found))
+        deferred: list[tuple[str, tuple[int, ActiveToken]]] | None = session.info.get(
+            _DEFERRED
+        )
+        if deferred is None:
+            _CALLERS.put(digest, (auth, found))
+        else:
+            deferred.append((digest, (auth, found)))
     return _caller(found, client_address)
+
+
+_DEFERRED = "ketapath_deferred_lookups"
+
+
+def defer_lookups(session: Session) -> None:
+    """Hold back the lookups ``session`` makes from now on until :func:`end_deferred_lookups`.
+
+    For writes that read the ``auth`` counter once for many (``http.WriteBatches``): whether
+    a lookup saw only rows its counter value names is known once they are all done, so it is
+    kept then or dropped, never seen by anyone before.
+    """
+    session.info[_DEFERRED] = []
+
+
+def end_deferred_lookups(session: Session, *, keep: bool) -> None:
+    """Keep, or forget, the lookups held back since :func:`defer_lookups`."""
+    deferred: list[tuple[str, tuple[int, ActiveToken]]] = session.info.pop(
+        _DEFERRED, []
+    )
+    if keep:
+        for digest, lookup in deferred:
+            _CALLERS.put(digest, lookup)
 
 
 def kept_caller(

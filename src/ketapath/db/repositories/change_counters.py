@@ -37,7 +37,15 @@ from sqlalchemy.orm import Session
 
 from ketapath.db.engine import is_read_only
 
-__all__ = ["COUNTED_TABLES", "Counters", "auth_counter_in_write", "read_counters"]
+__all__ = [
+    "COUNTED_TABLES",
+    "Counters",
+    "auth_counter_in_write",
+    "close_write_batch",
+    "discard_write_batch",
+    "open_write_batch",
+    "read_counters",
+]
 
 COUNTED_TABLES: Mapping[str, tuple[str, ...]] = {
     # Every table the session board reads (SessionRepository.board, clinic settings).
@@ -131,6 +139,9 @@ def auth_counter_in_write(session: Session) -> int | None:
     tokens: a statement-level trigger notes it at once in a transaction-local setting
     (migration 0007).
     """
+    if _BATCH in session.info:
+        batch: int | None = session.info[_BATCH]
+        return batch
     connection = session.connection()
     if connection.dialect.name == "sqlite":
         return int(connection.exec_driver_sql(_AUTH_IN_SQLITE).scalar_one())
@@ -138,3 +149,40 @@ def auth_counter_in_write(session: Session) -> int | None:
         return None
     value, wrote = connection.exec_driver_sql(_AUTH_IN_POSTGRES).one()
     return None if wrote == "on" else int(value)
+
+
+_BATCH = "ketapath_write_batch_auth"
+_WROTE_AUTH_IN_POSTGRES = "SELECT current_setting('ketapath.wrote_auth', true)"
+
+
+def open_write_batch(session: Session) -> None:
+    """Read the ``auth`` counter once for the writes that follow (``http.WriteBatches``).
+
+    Until :func:`close_write_batch`, :func:`auth_counter_in_write` answers with this value
+    instead of reading the counter before each write. That is right only if none of those
+    writes touches users or tokens, which only the close can tell: the batch must then be
+    undone and run again write by write.
+    """
+    session.info[_BATCH] = auth_counter_in_write(session)
+
+
+def close_write_batch(session: Session) -> bool:
+    """End :func:`open_write_batch`: whether the writes since then wrote users or tokens.
+
+    SQLite's triggers set the counter at once, so it has moved; PostgreSQL's flag triggers
+    (migration 0007) have noted it in the transaction. With no value to trust (a database
+    without those triggers) nothing was reused, so nothing needs undoing.
+    """
+    opened: int | None = session.info.pop(_BATCH)
+    if opened is None:
+        return False
+    connection = session.connection()
+    if connection.dialect.name == "sqlite":
+        return int(connection.exec_driver_sql(_AUTH_IN_SQLITE).scalar_one()) != opened
+    wrote = connection.exec_driver_sql(_WROTE_AUTH_IN_POSTGRES).scalar_one()
+    return bool(wrote == "on")
+
+
+def discard_write_batch(session: Session) -> None:
+    """End :func:`open_write_batch` for writes that are being undone (no check needed)."""
+    session.info.pop(_BATCH, None)
