@@ -30,6 +30,7 @@ from ketapath.db.engine import (
     ReadOnlySessionError,
     begin_write,
     read_only,
+    statements_that_may_write,
     try_begin_write,
 )
 from ketapath.db.models import AuditEntry
@@ -572,11 +573,12 @@ def _all_together(
     """Run ``works`` in one savepoint, with the ``auth`` counter read once; None if undone.
 
     The common case, every write succeeding, then costs no savepoint and no counter reading
-    per write: on PostgreSQL each was a round trip, three of a PHQ-9's seven statements. The
-    writes are undone (None) if one fails, or if one wrote users or tokens, which the writes
-    after it must see (``change_counters.open_write_batch``). Each write is flushed before the
-    next, so a constraint fails with the write that broke it; the identity map is emptied
-    after each, as :func:`_in_savepoint` does.
+    per write: on PostgreSQL each was a round trip, three of a PHQ-9's seven statements. A
+    refusal fails alone here too when it leaves nothing to undo (:func:`_refused_alone`);
+    otherwise the writes are undone (None) if one fails, or if one wrote users or tokens,
+    which the writes after it must see (``change_counters.open_write_batch``). Each write is
+    flushed before the next, so a constraint fails with the write that broke it; the
+    identity map is emptied after each, as :func:`_in_savepoint` does.
     """
     batch = session.begin_nested()
     change_counters.open_write_batch(session)
@@ -585,13 +587,22 @@ def _all_together(
     outcomes: list[object] = []
     try:
         for work in works:
-            outcomes.append(work(session))
+            before = statements_that_may_write(session)
+            try:
+                outcome = work(session)
+            except ServiceError as error:
+                if not _refused_alone(session, error, before):
+                    raise
+                outcome = _Failed(error)
             if session.new or session.dirty or session.deleted:
                 session.flush()
             session.expunge_all()
+            outcomes.append(outcome)
         sound = not change_counters.close_write_batch(session)
+        if sound:
+            batch.commit()
     except Exception:  # one write failed: all run again, each on its own
-        pass
+        sound = False
     finally:
         change_counters.discard_write_batch(session)
         # Lookups that saw no write of this batch to users or tokens saw committed rows
@@ -602,8 +613,22 @@ def _all_together(
         batch.rollback()
         session.expunge_all()
         return None
-    batch.commit()
     return outcomes
+
+
+def _refused_alone(session: Session, error: ServiceError, before: int | None) -> bool:
+    """Whether a write's refusal can stand among writes that share its savepoint.
+
+    Yes if it keeps what it wrote (an audited refusal, committed as :func:`_in_savepoint`
+    would), or if it wrote nothing: no statement but SELECTs sent, nothing pending. Most
+    refusals are of that kind (no login, a role, a patient out of reach, checked before any
+    write), and undoing a batch for each would let anyone double its cost.
+    """
+    if error.keep_writes:
+        return True
+    if session.new or session.dirty or session.deleted:
+        return False
+    return before is not None and statements_that_may_write(session) == before
 
 
 def in_batch(

@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import fcntl
+import json
 import os
 import sqlite3
 import threading
@@ -25,6 +26,7 @@ import pytest
 from bench.seed import seed  # the benchmark's clinic: 20 live sessions
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine, func, select, update
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 from tests.conftest import DB_PARAMS, new_database_url
 from tests.statements import statements_sent
@@ -42,6 +44,7 @@ from ketapath.db.engine import (
 from ketapath.db.models import AuditEntry, Note, Patient, Role
 from ketapath.http import (
     CSRF_HEADER,
+    SESSION_COOKIE,
     AuditBatches,
     CounterReads,
     DatabaseThreads,
@@ -325,6 +328,164 @@ def test_a_lookup_made_in_a_batch_that_is_undone_is_never_kept(seeded: Seeded) -
     (alone,) = in_batch(factory, writers, [caller])
     assert isinstance(alone, auth_service.Authenticated), alone
     assert alone.actor.role is Role.NURSE
+
+
+def test_a_lookup_undone_because_its_batch_wrote_users_is_never_kept(
+    seeded: Seeded, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Undone for the role change itself (no write failed), then the commit fails: the
+    promotion never commits, so no lookup of it may outlive the batch."""
+    factory, writers, caller = batch_caller(seeded)
+    in_batch(factory, writers, [sql("UPDATE users SET active = active")])  # none kept
+    original = http.finish
+
+    def failing_commit(session: Session, *, commit: bool) -> None:
+        original(session, commit=False)
+        if commit:
+            raise OperationalError("COMMIT", {}, Exception("disk I/O error"))
+
+    seen: list[Role] = []
+
+    def look(session: Session) -> None:
+        seen.append(caller(session).actor.role)
+
+    monkeypatch.setattr(http, "finish", failing_commit)
+    with pytest.raises(OperationalError):
+        in_batch(factory, writers, [sql("UPDATE users SET role = 'admin'"), look])
+    monkeypatch.setattr(http, "finish", original)
+    assert seen == [Role.ADMIN, Role.ADMIN]  # together, then again on its own
+    (alone,) = in_batch(factory, writers, [caller])
+    assert isinstance(alone, auth_service.Authenticated), alone
+    assert alone.actor.role is Role.NURSE
+
+
+def test_a_batch_looks_a_token_up_once_for_all_its_writes(seeded: Seeded) -> None:
+    factory, writers, caller = batch_caller(seeded)
+    in_batch(factory, writers, [sql("UPDATE users SET active = active")])  # none kept
+    with statements_sent(seeded.engine) as seen:
+        found = in_batch(factory, writers, [caller] * 4)
+    assert all(isinstance(one, auth_service.Authenticated) for one in found), found
+    assert len([s for s in seen if "FROM auth_tokens" in s]) == 1, seen
+    with statements_sent(seeded.engine) as seen:
+        in_batch(factory, writers, [caller] * 2)  # and kept once the batch committed
+    assert not [s for s in seen if "FROM auth_tokens" in s], seen
+
+
+def test_each_write_of_a_batch_loads_what_it_reads_afresh(seeded: Seeded) -> None:
+    """As in a session of its own: not from an earlier write's identity map."""
+    factory, writers, _caller = batch_caller(seeded)
+    patient_id = uuid.UUID(seeded.ids["patient_id"])
+    held: list[
+        Patient
+    ] = []  # alive, so the identity map could not let go of it by itself
+
+    def load(session: Session) -> str:
+        patient = session.get(Patient, patient_id)
+        assert patient is not None
+        held.append(patient)
+        return patient.family_name
+
+    def rename(session: Session) -> None:
+        session.execute(
+            update(Patient)
+            .where(Patient.id == patient_id)
+            .values(family_name="Renamed")
+            .execution_options(synchronize_session=False)
+        )
+
+    first, _, after = in_batch(factory, writers, [load, rename, load])
+    assert first != "Renamed"
+    assert after == "Renamed"
+
+
+def test_a_refusal_that_wrote_nothing_does_not_undo_its_batch(seeded: Seeded) -> None:
+    """A wrong token among writes fails alone, and the writes beside it run once."""
+    factory, writers, caller = batch_caller(seeded)
+    in_batch(factory, writers, [caller, caller])  # kept
+
+    def wrong_token(session: Session) -> None:
+        auth_service.authenticate(session, token="not-a-token", client_address=None)
+
+    with statements_sent(seeded.engine) as seen:
+        first, refused, last = in_batch(factory, writers, [caller, wrong_token, caller])
+    assert isinstance(first, auth_service.Authenticated), first
+    assert isinstance(last, auth_service.Authenticated), last
+    assert isinstance(refused, _Failed), refused
+    assert isinstance(refused.error, UnauthorizedError)
+    assert len([s for s in seen if s.startswith("SAVEPOINT")]) == 1, seen
+
+
+def test_a_logout_batched_with_a_write_clears_its_cookie_once(seeded: Seeded) -> None:
+    """A batch with a logout in it runs again write by write: the cookie is cleared after."""
+    login = seeded.client.post(
+        "/api/v1/auth/login",
+        json={"email": "bench-nurse@example.org", "password": "bench-password-1"},
+    )
+    assert login.status_code == 200, login.text
+    cookie = login.cookies[SESSION_COOKIE]
+    csrf = login.json()["csrf_token"]
+    path, body = WRITES["vitals"]
+    app = seeded.client.app
+
+    async def post(
+        path: str, headers: list[tuple[bytes, bytes]], body: bytes = b""
+    ) -> tuple[int, list[tuple[bytes, bytes]]]:
+        """One POST straight into the ASGI app: its status and raw headers."""
+        scope = {
+            "type": "http",
+            "asgi": {"version": "3.0"},
+            "http_version": "1.1",
+            "method": "POST",
+            "scheme": "http",
+            "path": path,
+            "raw_path": path.encode(),
+            "root_path": "",
+            "query_string": b"",
+            "headers": [(b"host", b"testserver"), *headers],
+            "client": ("127.0.0.1", 50000),
+            "server": ("testserver", 80),
+            "state": {},
+        }
+        started: list[dict[str, Any]] = []
+
+        async def receive() -> dict[str, object]:
+            return {"type": "http.request", "body": body, "more_body": False}
+
+        async def send(message: dict[str, Any]) -> None:
+            if message["type"] == "http.response.start":
+                started.append(message)
+
+        await app(scope, receive, send)  # type: ignore[arg-type]
+        return started[0]["status"], list(started[0]["headers"])
+
+    async def together() -> list[tuple[int, list[tuple[bytes, bytes]]]]:
+        return list(
+            await asyncio.gather(
+                post(
+                    "/api/v1/auth/logout",
+                    [
+                        (b"cookie", f"{SESSION_COOKIE}={cookie}".encode()),
+                        (CSRF_HEADER.lower().encode(), csrf.encode()),
+                    ],
+                ),
+                post(
+                    path.format(**seeded.ids),
+                    [
+                        (b"authorization", seeded.headers["Authorization"].encode()),
+                        (b"content-type", b"application/json"),
+                    ],
+                    json.dumps(body).encode(),
+                ),
+            )
+        )
+
+    with ThreadPoolExecutor(1) as pool:
+        (logout, logout_headers), (write, _) = pool.submit(
+            asyncio.run, together()
+        ).result()
+    assert (logout, write) == (204, 201)
+    cleared = [value for name, value in logout_headers if name == b"set-cookie"]
+    assert len(cleared) == 1, logout_headers
 
 
 def test_a_logout_rolled_back_with_its_write_leaves_the_token_kept(

@@ -14,7 +14,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
-from sqlalchemy import event, select
+from sqlalchemy import create_engine, event, select, text
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 from tests.conftest import DB_PARAMS, new_database_url
@@ -22,7 +22,11 @@ from tests.statements import statements_sent
 from tests.system.test_request_plumbing import run_async
 
 import ketapath.http
-from ketapath.db.engine import make_engine, make_session_factory
+from ketapath.db.engine import (
+    make_engine,
+    make_session_factory,
+    statements_that_may_write,
+)
 from ketapath.db.migrate import upgrade
 from ketapath.db.models import AuditEntry
 from ketapath.http import DatabaseThreads, SerialWriters, WriteBatches
@@ -174,6 +178,55 @@ def test_a_failing_write_undoes_the_batch_which_runs_again_write_by_write(
     assert isinstance(failed, NotFoundError)
     assert runs == ["before", "failed", "before", "failed", "after"]
     assert actions(factory) == ["after", "before"]
+
+
+def test_a_refusal_fails_alone_without_undoing_the_batch_if_it_wrote_nothing(
+    factory: sessionmaker[Session],
+) -> None:
+    batches = batches_for(factory)
+    runs: list[str] = []
+
+    def refused_before_writing(session: Session) -> None:
+        runs.append("refused")
+        session.scalars(select(AuditEntry.id)).all()
+        raise NotFoundError("no such patient")
+
+    def counted(action: str) -> Callable[[Session], str | None]:
+        def write(session: Session) -> str | None:
+            runs.append(action)
+            return audit(action)(session)
+
+        return write
+
+    first, refused, last = together(
+        batches, [counted("first"), refused_before_writing, counted("last")]
+    )
+    assert (first, last) == ("first", "last")
+    assert isinstance(refused, NotFoundError)
+    assert runs == ["first", "refused", "last"]
+    assert actions(factory) == ["first", "last"]
+
+
+def test_only_plain_selects_count_as_writing_nothing(
+    factory: sessionmaker[Session],
+) -> None:
+    """What lets a refusal fail alone (``http._refused_alone``); fails closed elsewhere."""
+    with factory() as session:
+        before = statements_that_may_write(session)
+        assert before is not None
+        session.execute(text("SELECT 1"))
+        session.execute(text("  select 2"))
+        assert statements_that_may_write(session) == before
+        session.execute(text("WITH old AS (SELECT 1) DELETE FROM audit_log"))
+        session.execute(text("DELETE FROM audit_log"))
+        assert statements_that_may_write(session) == before + 2
+        session.rollback()
+    engine = create_engine(str(factory.kw["bind"].url))  # not make_engine: no counting
+    try:
+        with Session(engine) as session:
+            assert statements_that_may_write(session) is None
+    finally:
+        engine.dispose()
 
 
 def test_an_audited_refusal_keeps_its_writes_in_a_batch(

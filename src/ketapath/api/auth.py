@@ -52,9 +52,10 @@ async def logout(work: WorkDep, response: Response) -> None:
 
     def run(session: Session, authenticated: auth_service.Authenticated) -> None:
         auth_service.logout(session, authenticated=authenticated)
-        response.delete_cookie(SESSION_COOKIE, path="/")
 
-    return await work.as_caller(run)
+    await work.as_caller(run)
+    # Once committed, not inside the write: a write may run twice (``http._run_writes``)
+    response.delete_cookie(SESSION_COOKIE, path="/")
 
 
 @router.get("/me", response_model=UserRead)

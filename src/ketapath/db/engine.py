@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import sqlite3
+import weakref
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, sessionmaker
@@ -20,6 +21,7 @@ __all__ = [
     "make_session_factory",
     "read_only",
     "session_scope",
+    "statements_that_may_write",
     "try_begin_write",
 ]
 
@@ -74,6 +76,31 @@ def try_begin_write(session: Session) -> bool:
     return True
 
 
+_MAY_WRITE = "ketapath_statements_that_may_write"
+_COUNTING: weakref.WeakSet[Engine] = weakref.WeakSet()
+
+
+def _count_statements_that_may_write(
+    conn: Connection, _cursor: Any, statement: str, *_args: Any
+) -> None:
+    if statement.lstrip()[:6].upper() != "SELECT":
+        conn.info[_MAY_WRITE] = conn.info.get(_MAY_WRITE, 0) + 1
+
+
+def statements_that_may_write(session: Session) -> int | None:
+    """How many statements other than a SELECT the session's connection has sent so far.
+
+    Compared before and after a piece of work, it tells that the work wrote nothing (SAVEPOINT,
+    INSERT, a CTE, anything not a plain SELECT counts as a write). None for an engine not made
+    by :func:`make_engine`, which does not count: then nothing can be told.
+    """
+    connection = session.connection()
+    if connection.engine not in _COUNTING:
+        return None
+    count: int = connection.info.get(_MAY_WRITE, 0)
+    return count
+
+
 def make_engine(url: str, **kwargs: Any) -> Engine:
     """Create an engine; for SQLite make the directory and turn on WAL and foreign keys.
 
@@ -97,11 +124,14 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
         def _no_autobegin(dbapi_connection: Any, _record: Any) -> None:
             dbapi_connection.isolation_level = None
 
-        return engine
-    kwargs.setdefault("pool_pre_ping", True)
-    kwargs.setdefault("pool_size", 10)
-    kwargs.setdefault("max_overflow", 20)
-    return create_engine(url, **kwargs)
+    else:
+        kwargs.setdefault("pool_pre_ping", True)
+        kwargs.setdefault("pool_size", 10)
+        kwargs.setdefault("max_overflow", 20)
+        engine = create_engine(url, **kwargs)
+    event.listen(engine, "before_cursor_execute", _count_statements_that_may_write)
+    _COUNTING.add(engine)
+    return engine
 
 
 class ReadOnlySessionError(RuntimeError):

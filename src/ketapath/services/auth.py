@@ -278,19 +278,21 @@ def authenticate(
         if kept is not None:
             return kept
     digest = _digest(token)
+    deferred: dict[str, tuple[int, ActiveToken]] | None = session.info.get(_DEFERRED)
+    if auth is not None and deferred is not None:
+        held = deferred.get(digest)
+        if held is not None and held[0] == auth:
+            return _valid_caller(held[1], client_address)
     found = AuthTokenRepository(session).active(digest, now=utcnow())
     if found is None:
         raise UnauthorizedError("login required")
     # None: a PostgreSQL transaction that wrote users or tokens itself saw rows the committed
     # counter does not name (a role changed in a batch that may yet roll back): not kept
     if auth is not None:
-        deferred: list[tuple[str, tuple[int, ActiveToken]]] | None = session.info.get(
-            _DEFERRED
-        )
         if deferred is None:
             _CALLERS.put(digest, (auth, found))
         else:
-            deferred.append((digest, (auth, found)))
+            deferred[digest] = (auth, found)
     return _caller(found, client_address)
 
 
@@ -302,18 +304,17 @@ def defer_lookups(session: Session) -> None:
 
     For writes that read the ``auth`` counter once for many (``http.WriteBatches``): whether
     a lookup saw only rows its counter value names is known once they are all done, so it is
-    kept then or dropped, never seen by anyone before.
+    kept then or dropped, never seen by anyone else before. Meanwhile the writes of that
+    batch reuse it, as they would a kept one: if the batch is dropped, so are their answers.
     """
-    session.info[_DEFERRED] = []
+    session.info[_DEFERRED] = {}
 
 
 def end_deferred_lookups(session: Session, *, keep: bool) -> None:
     """Keep, or forget, the lookups held back since :func:`defer_lookups`."""
-    deferred: list[tuple[str, tuple[int, ActiveToken]]] = session.info.pop(
-        _DEFERRED, []
-    )
+    deferred: dict[str, tuple[int, ActiveToken]] = session.info.pop(_DEFERRED, {})
     if keep:
-        for digest, lookup in deferred:
+        for digest, lookup in deferred.items():
             _CALLERS.put(digest, lookup)
 
 
@@ -332,7 +333,11 @@ def kept_caller(
     kept = _CALLERS.get(_digest(token))
     if kept is None or kept[0] != auth:
         return None
-    found = kept[1]
+    return _valid_caller(kept[1], client_address)
+
+
+def _valid_caller(found: ActiveToken, client_address: str | None) -> Authenticated:
+    """The caller behind a kept lookup, unless the token has expired since."""
     if found.expires_at <= utcnow():
         raise UnauthorizedError("login required")
     return _caller(found, client_address)
