@@ -14,6 +14,7 @@ import functools
 import os
 import secrets
 import threading
+import weakref
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -26,6 +27,7 @@ from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 from starlette.concurrency import run_in_threadpool
 
+from ketapath.db.base import Base
 from ketapath.db.engine import (
     ReadOnlySessionError,
     begin_write,
@@ -35,8 +37,12 @@ from ketapath.db.engine import (
 )
 from ketapath.db.models import AuditEntry
 from ketapath.db.repositories import change_counters
-from ketapath.db.repositories.base import insert_now
-from ketapath.db.repositories.change_counters import Counters, read_counters
+from ketapath.db.repositories.base import insert_now, insert_on
+from ketapath.db.repositories.change_counters import (
+    Counters,
+    read_counters,
+    read_counters_on,
+)
 from ketapath.services import auth as auth_service
 from ketapath.services.errors import ServiceError
 
@@ -58,6 +64,7 @@ __all__ = [
     "get_session",
     "in_batch",
     "in_transaction",
+    "insert_committed",
     "log_in",
     "read_audited",
     "read_snapshot",
@@ -454,11 +461,62 @@ class AuditBatches:
             await self._rounds.join(entries)
 
     async def _commit(self, entries: list[AuditEntry]) -> None:
-        await self._writes.run_alone(lambda session: insert_now(session, entries))
+        await self._writes.insert_alone(entries)
+
+
+_AUTOCOMMIT: weakref.WeakKeyDictionary[Engine, Engine] = weakref.WeakKeyDictionary()
+
+
+def _engine_of(factory: sessionmaker[Session]) -> Engine | None:
+    """The factory's PostgreSQL engine, for work done without a session.
+
+    None for SQLite (where a pysqlite connection's isolation level must stay as the engine
+    set it), and for a factory bound to one connection rather than an engine: its sessions
+    join that connection's transaction (the test suite's), which such work would escape.
+    """
+    # (the test suite's factories are plain functions making sessions on its connection)
+    bind = getattr(factory, "kw", {}).get("bind")
+    if not isinstance(bind, Engine) or bind.dialect.name == "sqlite":
+        return None
+    return bind
+
+
+def _autocommit(factory: sessionmaker[Session]) -> Engine | None:
+    """:func:`_engine_of` with its connections in autocommit (the same pool)."""
+    bind = _engine_of(factory)
+    if bind is None:
+        return None
+    found = _AUTOCOMMIT.get(bind)
+    if found is None:
+        found = _AUTOCOMMIT[bind] = bind.execution_options(isolation_level="AUTOCOMMIT")
+    return found
+
+
+def insert_committed(factory: sessionmaker[Session], instances: Sequence[Base]) -> None:
+    """INSERT ``instances`` in a transaction of their own (blocking; not SQLite's writer lock).
+
+    PostgreSQL: on a connection, without a session, whose transaction bookkeeping cost as
+    much as the statement (BEGIN, the rows in one pipeline, COMMIT).
+    """
+    bind = _engine_of(factory)
+    if bind is None:
+        in_transaction(factory, None, lambda session: insert_now(session, instances))
+        return
+    with bind.begin() as connection:
+        insert_on(connection, instances)
 
 
 def counters_now(factory: sessionmaker[Session]) -> Counters:
-    """The change counters as last committed, by a snapshot of their own (blocking)."""
+    """The change counters as last committed (blocking).
+
+    PostgreSQL: one statement in autocommit, which sees one committed state: one round trip
+    where a snapshot of its own took three (BEGIN, SELECT, COMMIT). SQLite: a snapshot of its
+    own (a pysqlite connection's isolation level is left as the engine set it).
+    """
+    autocommit = _autocommit(factory)
+    if autocommit is not None:
+        with autocommit.connect() as connection:
+            return read_counters_on(connection)
     session = read_only(factory())
     commit = False
     try:
@@ -719,19 +777,23 @@ class WriteBatches:
             queue.flusher = loop.create_task(self._flush(queue))
         return await done
 
-    async def run_alone(self, work: Callable[[Session], T]) -> T:
-        """``work(session)`` in a transaction of its own, not in a batch.
+    async def insert_alone(self, instances: Sequence[Base]) -> None:
+        """INSERT ``instances`` (all of one model), committed on their own, not in a batch.
 
         Not in a batch that the writes queued behind it would wait for: :class:`AuditBatches`
-        commits the audit entries of many reads this way. Where it runs is where a batch runs:
-        on the event loop on SQLite (a hop to a thread and back cost a board poll answered
-        from memory a quarter of its CPU), in a worker thread on PostgreSQL.
+        commits the audit entries of many reads this way. SQLite: where a batch runs, on the
+        event loop (a hop to a thread and back cost a board poll answered from memory a
+        quarter of its CPU). PostgreSQL: in a worker thread, on a connection without a
+        session (:func:`insert_committed`).
         """
         writers = self._writers
         factory = self._factory()
         if writers is None:
-            return await self._threads.run(in_transaction, factory, None, work)
-        return await self._on_loop(writers, factory, work)
+            await self._threads.run(insert_committed, factory, instances)
+            return
+        await self._on_loop(
+            writers, factory, lambda session: insert_now(session, instances)
+        )
 
     async def _flush(self, queue: _WriteQueue) -> None:
         try:

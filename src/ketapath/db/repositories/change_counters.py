@@ -45,6 +45,7 @@ __all__ = [
     "discard_write_batch",
     "open_write_batch",
     "read_counters",
+    "read_counters_on",
 ]
 
 COUNTED_TABLES: Mapping[str, tuple[str, ...]] = {
@@ -80,6 +81,16 @@ SQLAlchemy can run (a Core or ORM select cost ~8x as much in the board's profile
 _MEMO = "ketapath_counters"
 
 
+def read_counters_on(connection: Connection) -> Counters:
+    """The counters as last committed, read in one statement on ``connection`` (autocommit).
+
+    One statement sees one committed state, so it needs no transaction around it.
+    """
+    rows = connection.exec_driver_sql(_READ).fetchall()
+    values: dict[str, int] = {row[0]: row[1] for row in rows}
+    return Counters(values["board"], values["auth"])
+
+
 def read_counters(session: Session) -> Counters | None:
     """The counters for a read snapshot (read once, then remembered); None in a write.
 
@@ -91,9 +102,7 @@ def read_counters(session: Session) -> Counters | None:
         return None
     memo: Counters | None = session.info.get(_MEMO)
     if memo is None:
-        rows = session.connection().exec_driver_sql(_READ).fetchall()
-        values: dict[str, int] = {row[0]: row[1] for row in rows}
-        memo = Counters(values["board"], values["auth"])
+        memo = read_counters_on(session.connection())
         session.info[_MEMO] = memo
     return memo
 
