@@ -12,6 +12,7 @@ import argparse
 import uvicorn
 from fastapi import FastAPI
 
+from ketapath.cli.serve import EVENT_LOOP
 from ketapath.cli.workers import ReusePortWorkers, supported
 
 app = FastAPI()
@@ -36,6 +37,7 @@ def main() -> None:
         "app": "bench.bare_app:app",
         "access_log": False,
         "log_level": "warning",
+        "loop": EVENT_LOOP,  # as ketapath serve runs
     }
     if args.workers > 1 and supported():
         raise SystemExit(

@@ -475,7 +475,7 @@ def write_markdown(
         "",
         f"Run {datetime.now(UTC):%Y-%m-%d %H:%M} UTC on {machine}; `{command}`.",
         f"wrk with 1 thread, {seconds} s per cell, keep-alive connections on loopback; server: "
-        f"`ketapath serve --workers N` (uvicorn with uvloop and httptools; with N > 1, worker "
+        f"`ketapath serve --workers N` (uvicorn on asyncio's event loop with httptools; with N > 1, worker "
         f"processes with a SO_REUSEPORT socket each) with N = {counts}, the bare endpoint "
         "served the same way with the same N. Each database is fresh, migrated and seeded with 20 "
         "active esketamine sessions (bench/seed.py). Every request is authenticated (bearer "

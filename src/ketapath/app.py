@@ -18,6 +18,7 @@ from ketapath.api.board_polls import BoardPolls
 from ketapath.api.errors import describe_validation_errors, install_error_handlers
 from ketapath.api.router import api_router
 from ketapath.config import Settings, get_settings
+from ketapath.db.checkpoints import WalCheckpointer
 from ketapath.db.engine import make_engine, make_session_factory
 from ketapath.http import (
     AuditBatches,
@@ -69,6 +70,15 @@ def create_app(
         escalation = None
         if settings.smtp_host and settings.escalation_in_process:
             escalation = start_background_escalation(app, base_url=settings.public_url)
+        # SQLite: WAL checkpoints in a thread, not in a commit on the event loop
+        checkpoints = None
+        if engine.dialect.name == "sqlite" and engine.url.database not in (
+            None,
+            "",
+            ":memory:",
+        ):
+            checkpoints = WalCheckpointer(engine)
+            checkpoints.start()
         if freeze_heap:
             gc.collect()
             gc.freeze()
@@ -78,6 +88,8 @@ def create_app(
         finally:
             if escalation is not None:
                 escalation.stop()
+            if checkpoints is not None:
+                checkpoints.stop()
 
     app = FastAPI(
         lifespan=lifespan,

@@ -565,7 +565,7 @@ class CounterReads:
         return await self._threads.run(counters_now, self._factory())
 
 
-MAX_WRITES_PER_TRANSACTION = 64
+MAX_WRITES_PER_TRANSACTION = int(os.environ.get("KP_MAXW", "64"))
 
 
 @dataclass(frozen=True, slots=True)

@@ -7,6 +7,7 @@ keep answering; SIGTERM stops every worker; a port already taken fails at once.
 
 from __future__ import annotations
 
+import asyncio
 import http.client
 import os
 import signal
@@ -20,7 +21,7 @@ from pathlib import Path
 
 import pytest
 
-from ketapath.cli.workers import supported
+from ketapath.cli.workers import reuse_port_socket, supported
 
 pytestmark = pytest.mark.skipif(
     not supported(), reason="SO_REUSEPORT balancing is Linux's"
@@ -188,3 +189,32 @@ def test_a_port_already_taken_fails_before_any_worker_starts(tmp_path: Path) -> 
     assert result.returncode != 0
     assert b"--port: cannot listen" in result.stderr, result.stderr
     assert b"Address already in use" in result.stderr
+
+
+def test_connections_a_worker_accepts_have_nagle_off() -> None:
+    """asyncio's loop sets TCP_NODELAY only where the listening socket says TCP: without it
+    each small response waited ~40 ms for the client's delayed ACK."""
+    listening = reuse_port_socket("127.0.0.1", 0)
+    listening.listen()
+    port = listening.getsockname()[1]
+
+    async def accepted_nodelay() -> int:
+        accepted: asyncio.Future[int] = asyncio.get_running_loop().create_future()
+
+        class Probe(asyncio.Protocol):
+            def connection_made(self, transport: asyncio.BaseTransport) -> None:
+                sock = transport.get_extra_info("socket")
+                accepted.set_result(
+                    sock.getsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY)
+                )
+                transport.close()
+
+        server = await asyncio.get_running_loop().create_server(Probe, sock=listening)
+        _reader, writer = await asyncio.open_connection("127.0.0.1", port)
+        try:
+            return await asyncio.wait_for(accepted, 5)
+        finally:
+            writer.close()
+            server.close()
+
+    assert asyncio.run(accepted_nodelay()) != 0

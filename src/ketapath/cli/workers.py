@@ -74,8 +74,14 @@ def _family(host: str) -> socket.AddressFamily:
 
 
 def reuse_port_socket(host: str, port: int) -> socket.socket:
-    """A TCP socket bound to ``host:port`` with ``SO_REUSEPORT`` (not yet listening)."""
-    sock = socket.socket(_family(host), socket.SOCK_STREAM)
+    """A TCP socket bound to ``host:port`` with ``SO_REUSEPORT`` (not yet listening).
+
+    Made with ``IPPROTO_TCP`` named: asyncio's loop turns Nagle's algorithm off
+    (``TCP_NODELAY``) only on connections accepted from a socket whose protocol says TCP, and
+    with protocol 0 every small response waited for the client's delayed ACK (~40 ms: 1,100
+    req/s at 50 clients against 21,000).
+    """
+    sock = socket.socket(_family(host), socket.SOCK_STREAM, socket.IPPROTO_TCP)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
     sock.bind((host, port))
