@@ -86,10 +86,12 @@ def create_app(
         try:
             yield
         finally:
-            if escalation is not None:
-                escalation.stop()
-            if checkpoints is not None:
-                checkpoints.stop()
+            try:
+                if escalation is not None:
+                    escalation.stop()
+            finally:
+                if checkpoints is not None:
+                    checkpoints.stop()
 
     app = FastAPI(
         lifespan=lifespan,

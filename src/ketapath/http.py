@@ -14,7 +14,6 @@ import functools
 import os
 import secrets
 import threading
-import weakref
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -446,7 +445,7 @@ class AuditBatches:
     the previous one ran (:class:`_Rounds`). A read alone waits for one commit, as before;
     under load a commit carries tens of reads. If the commit fails, every read waiting on it
     fails: nothing is disclosed that was not audited. The commit is a write of its own
-    (:meth:`WriteBatches.run_alone`), so it takes its turn with the other writers.
+    (:meth:`WriteBatches.insert_alone`), so it takes its turn with the other writers.
     """
 
     def __init__(self, writes: WriteBatches) -> None:
@@ -464,9 +463,6 @@ class AuditBatches:
         await self._writes.insert_alone(entries)
 
 
-_AUTOCOMMIT: weakref.WeakKeyDictionary[Engine, Engine] = weakref.WeakKeyDictionary()
-
-
 def _engine_of(factory: sessionmaker[Session]) -> Engine | None:
     """The factory's PostgreSQL engine, for work done without a session.
 
@@ -479,17 +475,6 @@ def _engine_of(factory: sessionmaker[Session]) -> Engine | None:
     if not isinstance(bind, Engine) or bind.dialect.name == "sqlite":
         return None
     return bind
-
-
-def _autocommit(factory: sessionmaker[Session]) -> Engine | None:
-    """:func:`_engine_of` with its connections in autocommit (the same pool)."""
-    bind = _engine_of(factory)
-    if bind is None:
-        return None
-    found = _AUTOCOMMIT.get(bind)
-    if found is None:
-        found = _AUTOCOMMIT[bind] = bind.execution_options(isolation_level="AUTOCOMMIT")
-    return found
 
 
 def insert_committed(factory: sessionmaker[Session], instances: Sequence[Base]) -> None:
@@ -513,9 +498,13 @@ def counters_now(factory: sessionmaker[Session]) -> Counters:
     where a snapshot of its own took three (BEGIN, SELECT, COMMIT). SQLite: a snapshot of its
     own (a pysqlite connection's isolation level is left as the engine set it).
     """
-    autocommit = _autocommit(factory)
-    if autocommit is not None:
-        with autocommit.connect() as connection:
+    bind = _engine_of(factory)
+    if bind is not None:
+        with (
+            bind.connect().execution_options(
+                isolation_level="AUTOCOMMIT"  # reset as the connection goes back to the pool
+            ) as connection
+        ):
             return read_counters_on(connection)
     session = read_only(factory())
     commit = False
@@ -565,7 +554,7 @@ class CounterReads:
         return await self._threads.run(counters_now, self._factory())
 
 
-MAX_WRITES_PER_TRANSACTION = int(os.environ.get("KP_MAXW", "64"))
+MAX_WRITES_PER_TRANSACTION = 64
 
 
 @dataclass(frozen=True, slots=True)
@@ -749,7 +738,7 @@ class WriteBatches:
     12 ms (p50) for 3 ms of work. The writes are short and CPU-bound; what still blocks the
     loop is a commit that checkpoints the WAL and syncs the database file (about one commit in
     ten under the load benchmark, 16 ms). A write that must not wait in a batch, nor hold up
-    the writes behind it, uses :meth:`run_alone` (the audit entries of reads,
+    the writes behind it, uses :meth:`insert_alone` (the audit entries of reads,
     :class:`AuditBatches`); a slow check runs before its write, outside any (a login's
     password, :func:`log_in`). With several worker processes on one file, processes take
     turns: each hands the writer lock over once per batch, to a process already waiting for

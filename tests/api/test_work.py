@@ -193,6 +193,28 @@ def test_postgres_reads_the_counters_in_one_statement_in_autocommit(
     assert counters.board != counters.auth
 
 
+def test_postgres_autocommit_does_not_outlive_the_counter_reading(
+    tmp_path: Path,
+) -> None:
+    """The pool's one connection goes back to transactions (and savepoints) after it."""
+    url, fresh = new_database_url("postgres", tmp_path)
+    assert fresh is not None
+    engine = make_engine(url, pool_size=1, max_overflow=0)
+    try:
+        migrate.upgrade(engine)
+        factory = make_session_factory(engine)
+        http.counters_now(factory)
+        with engine.connect() as connection:
+            dbapi_connection: Any = connection.connection.dbapi_connection
+            assert dbapi_connection.autocommit is False
+        http.counters_now(factory)
+        outcomes = in_batch(factory, None, [sql("SELECT 1"), sql("SELECT 2")])
+        assert not [o for o in outcomes if isinstance(o, _Failed)], outcomes
+    finally:
+        engine.dispose()
+        fresh.drop()
+
+
 def test_a_write_reuses_a_kept_token_lookup(seeded: Seeded) -> None:
     path, body = WRITES["vitals"]
     url = path.format(**seeded.ids)
@@ -641,8 +663,10 @@ def test_concurrent_reads_share_audit_commits(
     # a thread of its own: the browser tests may leave an event loop in this one
     with ThreadPoolExecutor(1) as pool:
         assert pool.submit(asyncio.run, read_all()).result() == [200] * reads
-        # nothing kept yet: every read reads the board; they share counter readings
-        assert hops.count("read_snapshot") == reads
+        # nothing kept yet: the first reads read the board (those that reach the counters
+        # after one of them has kept it are answered from memory: on a loaded machine, most);
+        # they share counter readings
+        assert 1 <= hops.count("read_snapshot") <= reads, hops
         assert 1 <= len(counter_readings) <= reads // 2, counter_readings
         assert 1 <= len(audit_commits) <= reads // 2, audit_commits
         assert seeded.audit_count() == before + reads
@@ -778,6 +802,27 @@ def test_a_read_is_not_disclosed_before_its_audit_entry_commits(
     """Another process holding the writer lock holds back the response until it lets go."""
     with another_process_writing(seeded) as (hold, release):
         answers_only_after(seeded, lambda: read_board(seeded), 200, hold, release)
+
+
+def test_postgres_a_read_is_not_disclosed_before_its_audit_entry_commits(
+    seeded: Seeded,
+) -> None:
+    """The audit entries committed without a session (http.insert_committed) still hold the
+    answer back: a table lock taken by another connection delays both."""
+    if seeded.engine.dialect.name != "postgresql":
+        pytest.skip("SQLite: the writer lock's own test above")
+    assert read_board(seeded) == 200
+    locker = seeded.engine.connect()
+    transaction = locker.begin()
+
+    def hold() -> None:
+        locker.exec_driver_sql("LOCK TABLE audit_log IN SHARE ROW EXCLUSIVE MODE")
+
+    def release() -> None:
+        transaction.rollback()
+        locker.close()
+
+    answers_only_after(seeded, lambda: read_board(seeded), 200, hold, release)
 
 
 def test_a_board_answered_from_memory_waits_for_its_audit_entry_too(

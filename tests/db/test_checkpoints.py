@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sqlite3
 import threading
 import time
 from collections.abc import Iterator
@@ -70,6 +71,37 @@ def test_the_thread_checkpoints_what_is_written_until_stopped(engine: Engine) ->
     finally:
         checkpoints.stop()
     assert THREAD_NAME not in {thread.name for thread in threading.enumerate()}
+
+
+def test_the_thread_outlives_a_failed_checkpoint(
+    engine: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A full disk once must not end checkpointing for good (sqlite3's own errors too)."""
+    real = engine.raw_connection
+    failures: list[int] = []
+
+    def failing_once() -> object:
+        if not failures and threading.current_thread().name == THREAD_NAME:
+            failures.append(1)
+            raise sqlite3.OperationalError("database or disk is full")
+        return real()
+
+    monkeypatch.setattr(engine, "raw_connection", failing_once)
+    checkpoints = WalCheckpointer(engine, interval_s=0.01)
+    checkpoints.start()
+    try:
+        write_rows(engine)
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline:
+            last = checkpoints.last
+            if last is not None and last.log_frames > 0:
+                break
+            time.sleep(0.01)
+        assert failures == [1]
+        assert checkpoints.last is not None
+        assert checkpoints.last.log_frames > 0
+    finally:
+        checkpoints.stop()
 
 
 def test_the_server_checkpoints_a_sqlite_file_while_it_runs(tmp_path: Path) -> None:

@@ -165,6 +165,11 @@ def serve(
         if status:
             raise typer.Exit(status)
         return
+    if reload or workers > 1:
+        # uvicorn then listens on a socket of its own, made without naming TCP, on which
+        # asyncio's loop would leave Nagle's algorithm on (~40 ms per response); uvloop
+        # turns it off on any socket
+        options["loop"] = "auto"
     uvicorn.run(
         **options,
         host=host,

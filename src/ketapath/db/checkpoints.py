@@ -15,6 +15,7 @@ running is skipped.
 from __future__ import annotations
 
 import logging
+import sqlite3
 import threading
 from typing import NamedTuple
 
@@ -62,11 +63,14 @@ class WalCheckpointer:
             )
             self._thread.start()
 
-    def stop(self) -> None:
-        """Stop, after the checkpoint under way if any."""
+    def stop(self, timeout_s: float = 5.0) -> None:
+        """Stop, after the checkpoint under way if any (waiting ``timeout_s`` at most).
+
+        A checkpoint stuck on the file is left to end with the process (a daemon thread).
+        """
         self._stopped.set()
         if self._thread is not None:
-            self._thread.join()
+            self._thread.join(timeout_s)
             self._thread = None
 
     def checkpoint(self) -> Checkpoint:
@@ -86,10 +90,17 @@ class WalCheckpointer:
         return self.last
 
     def _run(self) -> None:
+        failing = False
         while not self._stopped.wait(self._interval_s):
             try:
                 self.checkpoint()
-            except (
-                SQLAlchemyError
-            ) as error:  # a busy or closing database: try next time
-                _log.warning("WAL checkpoint failed: %s", type(error).__name__)
+            except (sqlite3.Error, SQLAlchemyError) as error:
+                # A full disk, an I/O error, a read-only file: try again next time (the
+                # backstop still checkpoints meanwhile); said once, not four times a second.
+                if not failing:
+                    _log.warning("WAL checkpoints failing: %s", type(error).__name__)
+                failing = True
+            else:
+                if failing:
+                    _log.warning("WAL checkpoints working again")
+                failing = False
