@@ -458,6 +458,42 @@ def test_a_refusal_that_wrote_nothing_does_not_undo_its_batch(seeded: Seeded) ->
     assert len([s for s in seen if s.startswith("SAVEPOINT")]) == 1, seen
 
 
+async def asgi_request(
+    app: Any,
+    method: str,
+    path: str,
+    headers: list[tuple[bytes, bytes]],
+    body: bytes = b"",
+) -> tuple[int, list[tuple[bytes, bytes]]]:
+    """One request straight into the ASGI app, on the caller's event loop: status, headers."""
+    scope = {
+        "type": "http",
+        "asgi": {"version": "3.0"},
+        "http_version": "1.1",
+        "method": method,
+        "scheme": "http",
+        "path": path,
+        "raw_path": path.encode(),
+        "root_path": "",
+        "query_string": b"",
+        "headers": [(b"host", b"testserver"), *headers],
+        "client": ("127.0.0.1", 50000),
+        "server": ("testserver", 80),
+        "state": {},
+    }
+    started: list[dict[str, Any]] = []
+
+    async def receive() -> dict[str, object]:
+        return {"type": "http.request", "body": body, "more_body": False}
+
+    async def send(message: dict[str, Any]) -> None:
+        if message["type"] == "http.response.start":
+            started.append(message)
+
+    await app(scope, receive, send)
+    return int(started[0]["status"]), list(started[0]["headers"])
+
+
 def test_a_logout_batched_with_a_write_clears_its_cookie_once(seeded: Seeded) -> None:
     """A batch with a logout in it runs again write by write: the cookie is cleared after."""
     login = seeded.client.post(
@@ -473,33 +509,7 @@ def test_a_logout_batched_with_a_write_clears_its_cookie_once(seeded: Seeded) ->
     async def post(
         path: str, headers: list[tuple[bytes, bytes]], body: bytes = b""
     ) -> tuple[int, list[tuple[bytes, bytes]]]:
-        """One POST straight into the ASGI app: its status and raw headers."""
-        scope = {
-            "type": "http",
-            "asgi": {"version": "3.0"},
-            "http_version": "1.1",
-            "method": "POST",
-            "scheme": "http",
-            "path": path,
-            "raw_path": path.encode(),
-            "root_path": "",
-            "query_string": b"",
-            "headers": [(b"host", b"testserver"), *headers],
-            "client": ("127.0.0.1", 50000),
-            "server": ("testserver", 80),
-            "state": {},
-        }
-        started: list[dict[str, Any]] = []
-
-        async def receive() -> dict[str, object]:
-            return {"type": "http.request", "body": body, "more_body": False}
-
-        async def send(message: dict[str, Any]) -> None:
-            if message["type"] == "http.response.start":
-                started.append(message)
-
-        await app(scope, receive, send)  # type: ignore[arg-type]
-        return started[0]["status"], list(started[0]["headers"])
+        return await asgi_request(app, "POST", path, headers, body)
 
     async def together() -> list[tuple[int, list[tuple[bytes, bytes]]]]:
         return list(
@@ -627,32 +637,10 @@ def test_concurrent_reads_share_audit_commits(
 
     async def read() -> int:
         """One GET straight into the ASGI app (all on one event loop, all at once)."""
-        scope = {
-            "type": "http",
-            "asgi": {"version": "3.0"},
-            "http_version": "1.1",
-            "method": "GET",
-            "scheme": "http",
-            "path": "/api/v1/board",
-            "raw_path": b"/api/v1/board",
-            "root_path": "",
-            "query_string": b"",
-            "headers": [(b"host", b"testserver"), (b"authorization", token)],
-            "client": ("127.0.0.1", 50000),
-            "server": ("testserver", 80),
-            "state": {},
-        }
-        status: list[int] = []
-
-        async def receive() -> dict[str, object]:
-            return {"type": "http.request", "body": b"", "more_body": False}
-
-        async def send(message: dict[str, object]) -> None:
-            if message["type"] == "http.response.start":
-                status.append(int(message["status"]))  # type: ignore[call-overload]
-
-        await app(scope, receive, send)  # type: ignore[arg-type]
-        return status[0]
+        status, _headers = await asgi_request(
+            app, "GET", "/api/v1/board", [(b"authorization", token)]
+        )
+        return status
 
     async def read_all() -> list[int]:
         return list(await asyncio.gather(*(read() for _ in range(reads))))

@@ -15,7 +15,7 @@ from sqlalchemy import Engine, text
 from ketapath.app import create_app
 from ketapath.config import Settings
 from ketapath.db import migrate
-from ketapath.db.checkpoints import BACKSTOP_PAGES, WalCheckpointer
+from ketapath.db.checkpoints import BACKSTOP_PAGES, Checkpoint, WalCheckpointer
 from ketapath.db.engine import make_engine
 
 THREAD_NAME = "ketapath-wal-checkpoints"
@@ -40,6 +40,20 @@ def write_rows(engine: Engine, rows: int = 200) -> None:
         )
 
 
+def written_then_checkpointed(
+    engine: Engine, checkpoints: WalCheckpointer
+) -> Checkpoint:
+    """Write rows, then wait (10 s at most) for the running thread to checkpoint them."""
+    write_rows(engine)
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        last = checkpoints.last
+        if last is not None and last.log_frames > 0:
+            return last
+        time.sleep(0.01)
+    raise AssertionError(f"nothing checkpointed within 10 s (last: {checkpoints.last})")
+
+
 def test_commits_checkpoint_only_as_a_backstop(engine: Engine) -> None:
     with engine.connect() as connection:
         pages = connection.exec_driver_sql("PRAGMA wal_autocheckpoint").scalar_one()
@@ -58,16 +72,8 @@ def test_the_thread_checkpoints_what_is_written_until_stopped(engine: Engine) ->
     checkpoints = WalCheckpointer(engine, interval_s=0.01)
     checkpoints.start()
     try:
-        write_rows(engine)
-        deadline = time.monotonic() + 10
-        while time.monotonic() < deadline:
-            last = checkpoints.last
-            if last is not None and last.log_frames > 0:
-                break
-            time.sleep(0.01)
-        assert checkpoints.last is not None
-        assert checkpoints.last.log_frames > 0
-        assert checkpoints.last.checkpointed_frames == checkpoints.last.log_frames
+        last = written_then_checkpointed(engine, checkpoints)
+        assert last.checkpointed_frames == last.log_frames
     finally:
         checkpoints.stop()
     assert THREAD_NAME not in {thread.name for thread in threading.enumerate()}
@@ -90,16 +96,8 @@ def test_the_thread_outlives_a_failed_checkpoint(
     checkpoints = WalCheckpointer(engine, interval_s=0.01)
     checkpoints.start()
     try:
-        write_rows(engine)
-        deadline = time.monotonic() + 10
-        while time.monotonic() < deadline:
-            last = checkpoints.last
-            if last is not None and last.log_frames > 0:
-                break
-            time.sleep(0.01)
+        written_then_checkpointed(engine, checkpoints)
         assert failures == [1]
-        assert checkpoints.last is not None
-        assert checkpoints.last.log_frames > 0
     finally:
         checkpoints.stop()
 
