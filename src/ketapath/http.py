@@ -735,9 +735,9 @@ class WriteBatches:
     file lock, :func:`~ketapath.db.engine.try_begin_write`). In a thread, every SQLite call
     released the GIL and then waited for the loop, busy with HTTP, to hand it back (up to the
     5 ms switch interval), so a batch ran at a fraction of its speed; its commit alone took
-    12 ms (p50) for 3 ms of work. The writes are short and CPU-bound; what still blocks the
-    loop is a commit that checkpoints the WAL and syncs the database file (about one commit in
-    ten under the load benchmark, 16 ms). A write that must not wait in a batch, nor hold up
+    12 ms (p50) for 3 ms of work. The writes are short and CPU-bound; the WAL is checkpointed
+    (copied back and the database file synced) by a thread of its own, not by a commit here
+    (``db.checkpoints``). A write that must not wait in a batch, nor hold up
     the writes behind it, uses :meth:`insert_alone` (the audit entries of reads,
     :class:`AuditBatches`); a slow check runs before its write, outside any (a login's
     password, :func:`log_in`). With several worker processes on one file, processes take

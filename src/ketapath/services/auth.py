@@ -273,11 +273,11 @@ def authenticate(
     """
     counters = read_counters(session)
     auth = counters.auth if counters is not None else auth_counter_in_write(session)
+    digest = _digest(token)
     if auth is not None:
-        kept = kept_caller(auth, token=token, client_address=client_address)
+        kept = _kept_caller(auth, digest, client_address)
         if kept is not None:
             return kept
-    digest = _digest(token)
     deferred: dict[str, tuple[int, ActiveToken]] | None = session.info.get(_DEFERRED)
     if auth is not None and deferred is not None:
         held = deferred.get(digest)
@@ -330,7 +330,13 @@ def kept_caller(
     (:class:`UnauthorizedError`). Needs no session: reads answered from what is kept call it
     with counters read on their own (``http.CounterReads``).
     """
-    kept = _CALLERS.get(_digest(token))
+    return _kept_caller(auth, _digest(token), client_address)
+
+
+def _kept_caller(
+    auth: int, digest: str, client_address: str | None
+) -> Authenticated | None:
+    kept = _CALLERS.get(digest)
     if kept is None or kept[0] != auth:
         return None
     return _valid_caller(kept[1], client_address)

@@ -62,8 +62,7 @@ def insert_now(session: Session, instances: Sequence[Base]) -> None:
         raise ReadOnlySessionError("a read-only request tried to insert rows")
     if session.new or session.dirty or session.deleted:
         session.flush()
-    statement, rows = _rows_of(instances)
-    session.connection().execute(statement, rows)
+    insert_on(session.connection(), instances)
 
 
 def insert_on(connection: Connection, instances: Sequence[Base]) -> None:
